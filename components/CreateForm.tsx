@@ -1,0 +1,127 @@
+import { type CreateBallotForm, DURATION_CHOICES, type FieldErrors } from "../lib/ballots.ts";
+import { describedBy, FieldError } from "./FieldError.tsx";
+import { StartTimeInput } from "./StartTimeInput.tsx";
+
+export interface CreateFormProps {
+  form: CreateBallotForm;
+  errors: FieldErrors;
+  csrfToken: string;
+}
+
+const DURATION_LABELS: Record<number, string> = {
+  10: "10_minutes",
+  60: "1_hour",
+  1440: "24_hours",
+  0: "no_end",
+};
+
+/** The whole form: the page's body and, on a validation error, the HTMX fragment. */
+export function CreateForm({ form, errors, csrfToken }: CreateFormProps) {
+  const scheduled = form.start_time_type === "scheduled";
+  const duration = form.duration_mins.trim() === "" ? "0" : form.duration_mins;
+  const durationKnown = DURATION_CHOICES.some((mins) => String(mins) === duration);
+  return (
+    <form
+      id="create-form"
+      class="panel form"
+      method="post"
+      action="/create"
+      hx-post="/create"
+      hx-target="this"
+      hx-swap="outerHTML"
+      novalidate
+    >
+      <input type="hidden" name="X-CSRF-Token" value={csrfToken} />
+      <div class="field">
+        <label for="measure">measure</label>
+        <input
+          id="measure"
+          name="measure"
+          type="text"
+          value={form.measure}
+          maxlength={1000}
+          autocomplete="off"
+          placeholder="what_are_we_deciding?"
+          {...describedBy("measure-error", errors.measure)}
+        />
+        <FieldError id="measure-error" message={errors.measure} />
+      </div>
+      <div class="field">
+        <label for="options_raw">
+          options <span class="hint">(comma_separated)</span>
+        </label>
+        <input
+          id="options_raw"
+          name="options_raw"
+          type="text"
+          value={form.options_raw}
+          autocomplete="off"
+          placeholder="yes, no, abstain"
+          {...describedBy("options_raw-error", errors.options_raw)}
+        />
+        <FieldError id="options_raw-error" message={errors.options_raw} />
+      </div>
+      <div class="field field-inline">
+        <input
+          id="allow_write_in"
+          name="allow_write_in"
+          type="checkbox"
+          checked={form.allow_write_in}
+        />
+        <label for="allow_write_in">allow_write_in</label>
+      </div>
+      <fieldset class="field">
+        <legend>start_time</legend>
+        <div class="choices">
+          {(["now", "scheduled"] as const).map((type) => (
+            <label class="choice">
+              <input
+                type="radio"
+                name="start_time_type"
+                value={type}
+                checked={type === "scheduled" ? scheduled : !scheduled}
+                hx-get="/partials/start-time-input"
+                hx-target="#start-time-slot"
+                hx-trigger="change"
+              />
+              {type === "now" ? "now" : "scheduled"}
+            </label>
+          ))}
+        </div>
+        <FieldError id="start_time_type-error" message={errors.start_time_type} />
+        <div id="start-time-slot">
+          {scheduled
+            ? (
+              <StartTimeInput
+                value={form.scheduled_start_time}
+                tzOffsetMins={form.tz_offset_mins}
+                error={errors.scheduled_start_time}
+              />
+            )
+            : (
+              <noscript>
+                <StartTimeInput value={form.scheduled_start_time} />
+              </noscript>
+            )}
+        </div>
+      </fieldset>
+      <div class="field">
+        <label for="duration_mins">duration</label>
+        <select
+          id="duration_mins"
+          name="duration_mins"
+          {...describedBy("duration_mins-error", errors.duration_mins)}
+        >
+          {!durationKnown && <option value={duration} selected>{duration}</option>}
+          {DURATION_CHOICES.map((mins) => (
+            <option value={String(mins)} selected={String(mins) === duration}>
+              {DURATION_LABELS[mins]}
+            </option>
+          ))}
+        </select>
+        <FieldError id="duration_mins-error" message={errors.duration_mins} />
+      </div>
+      <button type="submit" class="btn btn-primary">initialize_ballot</button>
+    </form>
+  );
+}

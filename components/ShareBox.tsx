@@ -1,0 +1,16 @@
+export interface ShareBoxProps {
+  url: string;
+}
+
+/** The ballot's link, ready to copy (the copy button needs JavaScript; the field does not). */
+export function ShareBox({ url }: ShareBoxProps) {
+  return (
+    <div class="share">
+      <label for="share-url">share_link</label>
+      <div class="share-row">
+        <input id="share-url" type="text" readonly value={url} />
+        <button type="button" class="btn" data-copy="#share-url" hidden>copy</button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+import { type Ballot, statusOf } from "../lib/ballots.ts";
+import { type VoteField, type VoteForm as VoteFormValues, WRITE_IN } from "../lib/votes.ts";
+import { CastButton } from "./CastButton.tsx";
+import { describedBy, FieldError } from "./FieldError.tsx";
+
+export interface VoteFormProps {
+  ballot: Ballot;
+  form: VoteFormValues;
+  errors: Partial<Record<VoteField, string>>;
+  csrfToken: string;
+  now: Date;
+}
+
+export function VoteForm({ ballot, form, errors, csrfToken, now }: VoteFormProps) {
+  const writeInChosen = form.option === WRITE_IN;
+  return (
+    <form
+      id="vote-form"
+      class="panel form"
+      method="post"
+      action={`/vote/${ballot.id}`}
+      hx-post={`/vote/${ballot.id}`}
+      hx-target="this"
+      hx-swap="outerHTML"
+    >
+      <input type="hidden" name="X-CSRF-Token" value={csrfToken} />
+      <fieldset {...describedBy("option-error", errors.option)}>
+        <legend>choose_one</legend>
+        {ballot.options.map((option, index) => (
+          <label class="choice option" for={`option-${index}`}>
+            <input
+              id={`option-${index}`}
+              type="radio"
+              name="option"
+              value={option}
+              checked={form.option === option}
+              required
+            />
+            <span>{option}</span>
+          </label>
+        ))}
+        {ballot.allowWriteIn && (
+          <div class="write-in">
+            <label class="choice option" for="option-write-in">
+              <input
+                id="option-write-in"
+                type="radio"
+                name="option"
+                value={WRITE_IN}
+                checked={writeInChosen}
+              />
+              <span>write_in</span>
+            </label>
+            <label class="sr-only" for="write_in_value">write_in_value</label>
+            <input
+              id="write_in_value"
+              name="write_in_value"
+              type="text"
+              value={form.write_in_value}
+              maxlength={200}
+              autocomplete="off"
+              placeholder="your_own_option"
+              {...describedBy("write_in_value-error", errors.write_in_value)}
+            />
+            <FieldError id="write_in_value-error" message={errors.write_in_value} />
+          </div>
+        )}
+      </fieldset>
+      <FieldError id="option-error" message={errors.option} />
+      <div class="form-actions" sse-swap="cast">
+        <CastButton active={statusOf(ballot, now) === "active"} />
+      </div>
+    </form>
+  );
+}

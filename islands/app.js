@@ -1,0 +1,43 @@
+// Browser-side widgets that need browser state. Plain module, no build step,
+// loaded with `defer` so no inline script is needed (strict CSP).
+
+// Local-time picker: a datetime-local value has no zone, so record the
+// browser's offset (minutes east of UTC) for that date beside it.
+function syncOffset(input) {
+  const form = input.form;
+  const offsetField = form && form.querySelector("[data-tz-offset]");
+  if (!offsetField) return;
+  const local = input.value ? new Date(input.value) : new Date();
+  if (!Number.isNaN(local.getTime())) {
+    offsetField.value = String(-local.getTimezoneOffset());
+  }
+  const hint = input.parentElement && input.parentElement.querySelector("[data-tz-hint]");
+  if (hint) hint.textContent = "(local_time)";
+}
+
+function enhance(root) {
+  root.querySelectorAll("input[data-local-time]").forEach(syncOffset);
+  root.querySelectorAll("button[data-copy]").forEach((button) => {
+    button.hidden = !navigator.clipboard;
+  });
+}
+
+document.addEventListener("input", (event) => {
+  if (event.target.matches && event.target.matches("input[data-local-time]")) {
+    syncOffset(event.target);
+  }
+});
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest("button[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source || !navigator.clipboard) return;
+  navigator.clipboard.writeText(source.value).then(() => {
+    button.textContent = "copied";
+    setTimeout(() => (button.textContent = "copy"), 1500);
+  }).catch(() => source.select());
+});
+
+document.addEventListener("DOMContentLoaded", () => enhance(document));
+document.addEventListener("htmx:load", (event) => enhance(event.target));

@@ -1,0 +1,237 @@
+/** Ballot types and the pure rules around them: validation, status, time formatting. */
+
+export interface Ballot {
+  id: string;
+  measure: string;
+  options: string[];
+  allowWriteIn: boolean;
+  startsAt: Date;
+  /** `null`: the ballot never closes. */
+  endsAt: Date | null;
+  createdAt: Date;
+}
+
+export type NewBallot = Omit<Ballot, "id" | "createdAt">;
+
+export type BallotStatus = "pending" | "active" | "ended";
+
+/** The raw create form, exactly as typed: re-rendered on error. */
+export interface CreateBallotForm {
+  measure: string;
+  options_raw: string;
+  allow_write_in: boolean;
+  start_time_type: string;
+  scheduled_start_time: string;
+  /** Minutes east of UTC of the browser that typed a zone-less time (set by the local-time island). */
+  tz_offset_mins: string;
+  duration_mins: string;
+}
+
+export type CreateField = keyof CreateBallotForm;
+export type FieldErrors<F extends string = CreateField> = Partial<Record<F, string>>;
+
+export type Validation<T, F extends string> =
+  | { ok: true; value: T }
+  | { ok: false; errors: FieldErrors<F> };
+
+export const DURATION_CHOICES = [10, 60, 1440, 0] as const;
+export const MAX_DURATION_MINS = 60 * 24 * 366;
+const MAX_OPTIONS = 100;
+/** C0 and C1 control characters: never part of a measure, option or write-in. */
+// deno-lint-ignore no-control-regex
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+
+export const emptyCreateForm: CreateBallotForm = {
+  measure: "",
+  options_raw: "",
+  allow_write_in: false,
+  start_time_type: "now",
+  scheduled_start_time: "",
+  tz_offset_mins: "",
+  duration_mins: "60",
+};
+
+export function validateCreateBallot(
+  form: CreateBallotForm,
+  now: Date,
+): Validation<NewBallot, CreateField> {
+  const errors: FieldErrors = {};
+
+  const measure = form.measure.trim();
+  if (CONTROL_CHARS.test(measure)) errors.measure = "must not contain control characters";
+  else if ([...measure].length < 3) errors.measure = "at least 3 characters";
+  else if ([...measure].length > 255) errors.measure = "at most 255 characters";
+
+  const options = splitOptions(form.options_raw);
+  const optionsError = validateOptions(options, form.allow_write_in);
+  if (optionsError) errors.options_raw = optionsError;
+
+  let startsAt = now;
+  if (form.start_time_type === "scheduled") {
+    const parsed = parseScheduledStart(form.scheduled_start_time, form.tz_offset_mins, now);
+    if ("error" in parsed) errors.scheduled_start_time = parsed.error;
+    else startsAt = parsed.at;
+  } else if (form.start_time_type !== "now") {
+    errors.start_time_type = "must be now or scheduled";
+  }
+
+  const duration = parseDuration(form.duration_mins);
+  if (typeof duration === "string") errors.duration_mins = duration;
+
+  if (Object.keys(errors).length > 0 || typeof duration === "string") {
+    return { ok: false, errors };
+  }
+  return {
+    ok: true,
+    value: {
+      measure,
+      options,
+      allowWriteIn: form.allow_write_in,
+      startsAt,
+      endsAt: duration === 0 ? null : new Date(startsAt.getTime() + duration * 60_000),
+    },
+  };
+}
+
+export function splitOptions(raw: string): string[] {
+  return raw.split(",").map((option) => option.trim()).filter((option) => option.length > 0);
+}
+
+function validateOptions(options: string[], allowWriteIn: boolean): string | undefined {
+  if (options.length === 0) return "at least 1 item";
+  if (options.some((option) => CONTROL_CHARS.test(option))) {
+    return "must not contain control characters";
+  }
+  if (options.some((option) => [...option].length > 64)) return "between 1 and 64 characters";
+  if (options.length > MAX_OPTIONS) return `at most ${MAX_OPTIONS} options`;
+  const seen = new Set<string>();
+  for (const option of options) {
+    if (seen.has(option)) return `duplicate option "${option}"`;
+    seen.add(option);
+  }
+  if (!allowWriteIn && options.length < 2) return "at least 2 options when write-ins are disabled";
+  return undefined;
+}
+
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** Parses an ISO 8601 instant; a time without a zone is read with `tzOffsetMins` (default UTC). */
+export function parseScheduledStart(
+  raw: string,
+  tzOffsetMins: string,
+  now: Date,
+): { at: Date } | { error: string } {
+  const value = raw.trim();
+  if (value === "") {
+    return { error: "Scheduled start time is required when 'scheduled' is selected" };
+  }
+  const match = ISO_INSTANT.exec(value);
+  if (!match) return { error: "Invalid scheduled start time format" };
+  const [, y, mo, d, h, mi, s = "0", frac = "0", zone] = match;
+  const fields = [y, mo, d, h, mi, s].map(Number);
+  const millis = Number(frac.padEnd(3, "0").slice(0, 3));
+  const local = Date.UTC(
+    fields[0],
+    fields[1] - 1,
+    fields[2],
+    fields[3],
+    fields[4],
+    fields[5],
+    millis,
+  );
+  const check = new Date(local);
+  if (
+    check.getUTCMonth() !== fields[1] - 1 || check.getUTCDate() !== fields[2] || fields[3] > 23 ||
+    fields[4] > 59 || fields[5] > 59
+  ) {
+    return { error: "Invalid scheduled start time format" };
+  }
+  const offset = zone ? zoneOffsetMins(zone) : browserOffsetMins(tzOffsetMins);
+  if (offset === undefined) return { error: "Invalid scheduled start time format" };
+  const at = new Date(local - offset * 60_000);
+  if (at.getTime() <= now.getTime()) return { error: "Scheduled start time must be in the future" };
+  return { at };
+}
+
+function zoneOffsetMins(zone: string): number | undefined {
+  if (zone.toUpperCase() === "Z") return 0;
+  const sign = zone.startsWith("-") ? -1 : 1;
+  const digits = zone.slice(1).replace(":", "");
+  const hours = Number(digits.slice(0, 2));
+  const minutes = Number(digits.slice(2));
+  if (hours > 23 || minutes > 59) return undefined;
+  return sign * (hours * 60 + minutes);
+}
+
+function browserOffsetMins(raw: string): number | undefined {
+  if (raw.trim() === "") return 0;
+  const offset = Number(raw);
+  return Number.isInteger(offset) && Math.abs(offset) <= 18 * 60 ? offset : undefined;
+}
+
+function parseDuration(raw: string): number | string {
+  const value = raw.trim();
+  if (value === "") return 0;
+  if (!/^\d+$/.test(value)) return "must be a whole number of minutes";
+  const minutes = Number(value);
+  if (minutes > MAX_DURATION_MINS) return `at most ${MAX_DURATION_MINS} minutes`;
+  return minutes;
+}
+
+export function statusOf(ballot: Pick<Ballot, "startsAt" | "endsAt">, now: Date): BallotStatus {
+  if (now.getTime() < ballot.startsAt.getTime()) return "pending";
+  if (ballot.endsAt && now.getTime() >= ballot.endsAt.getTime()) return "ended";
+  return "active";
+}
+
+export function statusText(ballot: Pick<Ballot, "startsAt" | "endsAt">, now: Date): string {
+  switch (statusOf(ballot, now)) {
+    case "pending":
+      return `starts in ${formatSpan(ballot.startsAt.getTime() - now.getTime())}`;
+    case "active":
+      return ballot.endsAt
+        ? `ends in ${formatSpan(ballot.endsAt.getTime() - now.getTime())}`
+        : "voting open";
+    case "ended":
+      return "voting closed";
+  }
+}
+
+const UNITS: [string, number][] = [
+  ["day", 86_400_000],
+  ["hour", 3_600_000],
+  ["minute", 60_000],
+  ["second", 1_000],
+];
+
+/** "5 minutes", "1 hour": the largest whole unit, rounded down. */
+export function formatSpan(ms: number): string {
+  const span = Math.max(0, ms);
+  for (const [unit, size] of UNITS) {
+    const count = Math.floor(span / size);
+    if (count >= 1 || unit === "second") return `${count} ${unit}${count === 1 ? "" : "s"}`;
+  }
+  return "0 seconds";
+}
+
+/** The next instant at which the ballot's status changes, if any. */
+export function nextTransition(
+  ballot: Pick<Ballot, "startsAt" | "endsAt">,
+  now: Date,
+): Date | null {
+  if (now.getTime() < ballot.startsAt.getTime()) return ballot.startsAt;
+  if (ballot.endsAt && now.getTime() < ballot.endsAt.getTime()) return ballot.endsAt;
+  return null;
+}
+
+const BALLOT_ID = /^[A-Za-z0-9_-]{16}$/;
+
+export function isBallotId(value: string): boolean {
+  return BALLOT_ID.test(value);
+}
+
+export function newBallotId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_");
+}

@@ -1,0 +1,290 @@
+/**
+ * The live hub: one per process. It keeps the local viewers of each ballot,
+ * coalesces changes so that each ballot is read and rendered at most once per
+ * flush interval however many votes or viewers there are, and writes that one
+ * encoded chunk to every local viewer. Where a change comes from (this process
+ * or another one) is the transport's business.
+ */
+import { encodeEvent, KEEP_ALIVE } from "./sse.ts";
+import type { LiveTransport } from "./live_transport.ts";
+
+/** What a viewer is shown for a ballot at one moment, already rendered. */
+export interface LiveSnapshot {
+  /** Grows with the results: the SSE event id. */
+  version: number;
+  results: string;
+  /** Changes only when the ballot opens or closes. */
+  statusKey: string;
+  status: string;
+  cast: string;
+  /** When the status will next change by itself, if ever. */
+  nextChangeAt: Date | null;
+}
+
+export type RenderSnapshot = (ballotId: string) => Promise<LiveSnapshot | null>;
+
+export interface Viewer {
+  /** Returns false when the viewer cannot keep up; the hub then drops it. */
+  send(chunk: Uint8Array): boolean;
+  close(): void;
+}
+
+export interface LiveHubOptions {
+  render: RenderSnapshot;
+  transport: LiveTransport;
+  /** At most one flush per ballot per interval. */
+  flushIntervalMs?: number;
+  keepAliveMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface LiveStats {
+  viewers: number;
+  ballots: number;
+  timers: number;
+  flushes: number;
+}
+
+interface BallotState {
+  viewers: Set<Viewer>;
+  current?: LiveSnapshot;
+  loading?: Promise<LiveSnapshot | null>;
+  changeSeq: number;
+  flushedSeq: number;
+  flushTimer?: ReturnType<typeof setTimeout>;
+  flushing: boolean;
+  lastFlushAt: number;
+  transitionTimer?: ReturnType<typeof setTimeout>;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class LiveHub {
+  #ballots = new Map<string, BallotState>();
+  #keepAlive?: ReturnType<typeof setInterval>;
+  #flushes = 0;
+  #closed = false;
+  readonly #render: RenderSnapshot;
+  readonly #transport: LiveTransport;
+  readonly #interval: number;
+  readonly #keepAliveMs: number;
+  readonly #onError: (error: unknown) => void;
+
+  constructor(options: LiveHubOptions) {
+    this.#render = options.render;
+    this.#transport = options.transport;
+    this.#interval = options.flushIntervalMs ?? 100;
+    this.#keepAliveMs = options.keepAliveMs ?? 15_000;
+    this.#onError = options.onError ?? ((error) => console.error("live hub:", error));
+    this.#transport.listen({
+      changed: (ballotId) => this.#changed(ballotId),
+      resync: () => this.#resyncAll(),
+    });
+  }
+
+  /** Tells every process's viewers that the ballot changed (call after commit). */
+  async publish(ballotId: string, version: number): Promise<void> {
+    await this.#transport.publish(ballotId, version);
+  }
+
+  /**
+   * Adds a viewer: it first receives the current state (results unless
+   * `lastEventId` shows it already has them), then every flush.
+   * Returns the function that removes it; `null` when the ballot does not exist.
+   */
+  async join(ballotId: string, viewer: Viewer, lastEventId?: string): Promise<(() => void) | null> {
+    let state = this.#ballots.get(ballotId);
+    if (!state) {
+      state = { viewers: new Set(), changeSeq: 0, flushedSeq: 0, flushing: false, lastFlushAt: 0 };
+      this.#ballots.set(ballotId, state);
+      await this.#transport.subscribe(ballotId);
+    }
+    const claim = state;
+    // Count the joiner before any await so a concurrent leave does not drop the state.
+    const placeholder: Viewer = { send: () => true, close: () => {} };
+    claim.viewers.add(placeholder);
+    let snapshot: LiveSnapshot | null | undefined;
+    try {
+      snapshot = claim.current ?? await this.#load(ballotId, claim);
+    } finally {
+      claim.viewers.delete(placeholder);
+    }
+    if (!snapshot || this.#closed) {
+      this.#forgetIfEmpty(ballotId, claim);
+      return null;
+    }
+    const resumed = lastEventId !== undefined && lastEventId === String(snapshot.version);
+    viewer.send(encodeSnapshot(snapshot, { results: !resumed, status: true }));
+    claim.viewers.add(viewer);
+    this.#startKeepAlive();
+    return () => this.#leave(ballotId, claim, viewer);
+  }
+
+  /** Drops state left without viewers (the reaper's backstop; leaving normally frees it at once). */
+  prune(): number {
+    let pruned = 0;
+    for (const [ballotId, state] of this.#ballots) {
+      if (state.viewers.size === 0 && !state.loading) {
+        this.#forget(ballotId, state);
+        pruned++;
+      }
+    }
+    return pruned;
+  }
+
+  stats(): LiveStats {
+    let viewers = 0;
+    let timers = this.#keepAlive === undefined ? 0 : 1;
+    for (const state of this.#ballots.values()) {
+      viewers += state.viewers.size;
+      if (state.flushTimer !== undefined) timers++;
+      if (state.transitionTimer !== undefined) timers++;
+    }
+    return { viewers, ballots: this.#ballots.size, timers, flushes: this.#flushes };
+  }
+
+  subscriptions(): number {
+    return this.#transport.subscriptions();
+  }
+
+  viewersOf(ballotId: string): number {
+    return this.#ballots.get(ballotId)?.viewers.size ?? 0;
+  }
+
+  /** Ends every stream (with the SSE retry hint already sent) and frees all state. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const [ballotId, state] of this.#ballots) {
+      for (const viewer of state.viewers) viewer.close();
+      this.#forget(ballotId, state);
+    }
+    this.#stopKeepAlive();
+    await this.#transport.close();
+  }
+
+  #load(ballotId: string, state: BallotState): Promise<LiveSnapshot | null> {
+    if (!state.loading) {
+      state.loading = this.#render(ballotId).then((snapshot) => {
+        if (snapshot) {
+          state.current = snapshot;
+          this.#armTransition(ballotId, state, snapshot);
+        }
+        return snapshot;
+      }).finally(() => {
+        state.loading = undefined;
+      });
+    }
+    return state.loading;
+  }
+
+  #changed(ballotId: string): void {
+    const state = this.#ballots.get(ballotId);
+    if (!state) return;
+    state.changeSeq++;
+    this.#scheduleFlush(ballotId, state);
+  }
+
+  #resyncAll(): void {
+    for (const ballotId of this.#ballots.keys()) this.#changed(ballotId);
+  }
+
+  #scheduleFlush(ballotId: string, state: BallotState): void {
+    if (state.flushTimer !== undefined || state.flushing || this.#closed) return;
+    const wait = Math.max(0, state.lastFlushAt + this.#interval - Date.now());
+    state.flushTimer = setTimeout(() => {
+      state.flushTimer = undefined;
+      this.#flush(ballotId, state).catch(this.#onError);
+    }, wait);
+  }
+
+  async #flush(ballotId: string, state: BallotState): Promise<void> {
+    if (this.#ballots.get(ballotId) !== state || state.viewers.size === 0) return;
+    state.flushing = true;
+    const seq = state.changeSeq;
+    const previous = state.current;
+    try {
+      // A read already under way may predate this change: wait for it, then read afresh.
+      await state.loading?.catch(() => null);
+      const snapshot = await this.#load(ballotId, state);
+      state.flushedSeq = seq;
+      if (!snapshot) return;
+      const chunk = encodeSnapshot(snapshot, {
+        results: previous?.version !== snapshot.version || previous?.results !== snapshot.results,
+        status: previous?.statusKey !== snapshot.statusKey,
+      });
+      this.#flushes++;
+      if (chunk.byteLength > 0) this.#broadcast(ballotId, state, chunk);
+    } finally {
+      state.flushing = false;
+      state.lastFlushAt = Date.now();
+      if (state.changeSeq !== state.flushedSeq) this.#scheduleFlush(ballotId, state);
+    }
+  }
+
+  #broadcast(ballotId: string, state: BallotState, chunk: Uint8Array): void {
+    for (const viewer of state.viewers) {
+      if (!viewer.send(chunk)) {
+        viewer.close();
+        this.#leave(ballotId, state, viewer);
+      }
+    }
+  }
+
+  #armTransition(ballotId: string, state: BallotState, snapshot: LiveSnapshot): void {
+    if (state.transitionTimer !== undefined || !snapshot.nextChangeAt || this.#closed) return;
+    // A few ms late rather than early, so the re-render sees the new status.
+    const wait = Math.min(MAX_TIMER_MS, snapshot.nextChangeAt.getTime() - Date.now() + 5);
+    state.transitionTimer = setTimeout(() => {
+      state.transitionTimer = undefined;
+      this.#changed(ballotId);
+    }, Math.max(0, wait));
+  }
+
+  #leave(ballotId: string, state: BallotState, viewer: Viewer): void {
+    if (!state.viewers.delete(viewer)) return;
+    this.#forgetIfEmpty(ballotId, state);
+  }
+
+  #forgetIfEmpty(ballotId: string, state: BallotState): void {
+    if (state.viewers.size === 0 && this.#ballots.get(ballotId) === state) {
+      this.#forget(ballotId, state);
+    }
+  }
+
+  #forget(ballotId: string, state: BallotState): void {
+    clearTimeout(state.flushTimer);
+    clearTimeout(state.transitionTimer);
+    state.flushTimer = state.transitionTimer = undefined;
+    if (this.#ballots.get(ballotId) === state) {
+      this.#ballots.delete(ballotId);
+      Promise.resolve(this.#transport.unsubscribe(ballotId)).catch(this.#onError);
+    }
+    if (this.#ballots.size === 0) this.#stopKeepAlive();
+  }
+
+  #startKeepAlive(): void {
+    if (this.#keepAlive !== undefined) return;
+    this.#keepAlive = setInterval(() => {
+      for (const [ballotId, state] of this.#ballots) this.#broadcast(ballotId, state, KEEP_ALIVE);
+    }, this.#keepAliveMs);
+  }
+
+  #stopKeepAlive(): void {
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+  }
+}
+
+function encodeSnapshot(
+  snapshot: LiveSnapshot,
+  parts: { results: boolean; status: boolean },
+): Uint8Array {
+  const id = String(snapshot.version);
+  let text = "";
+  if (parts.results) text += encodeEvent({ id, event: "results", data: snapshot.results });
+  if (parts.status) {
+    text += encodeEvent({ id, event: "status", data: snapshot.status });
+    text += encodeEvent({ id, event: "cast", data: snapshot.cast });
+  }
+  return new TextEncoder().encode(text);
+}

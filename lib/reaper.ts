@@ -1,0 +1,35 @@
+/** The reaper: frees what a process holds for ballots nobody watches or that ended. */
+import type { BallotCache } from "./ballot_cache.ts";
+import type { LiveHub } from "./live.ts";
+
+export interface ReapDeps {
+  hub: LiveHub;
+  cache: BallotCache;
+  now?: () => Date;
+  /** Cached ballots unused for this long are dropped too. */
+  cacheIdleMs?: number;
+}
+
+export interface ReapReport {
+  liveStates: number;
+  cachedBallots: number;
+}
+
+export function reap(deps: ReapDeps): ReapReport {
+  const now = deps.now?.() ?? new Date();
+  return {
+    liveStates: deps.hub.prune(),
+    cachedBallots: deps.cache.prune(
+      now,
+      deps.cacheIdleMs ?? 10 * 60_000,
+      (id) => deps.hub.viewersOf(id) > 0,
+    ),
+  };
+}
+
+/** Every minute, in each process (each `deno serve --parallel` worker has its own memory). */
+export function scheduleReaper(deps: ReapDeps, name = "oponn-reaper"): void {
+  Deno.cron(name, "* * * * *", () => {
+    reap(deps);
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * The per-process batching vote writer. Votes that arrive while earlier
+ * batches are committing wait together and go into the next transaction, so a
+ * burst on one popular option costs one counter update per batch rather than a
+ * row-lock queue of one transaction per vote. Each caller is answered when its
+ * own batch has committed; a vote refused inside a batch fails alone.
+ */
+import type { RecordOutcome, VoteToRecord } from "./stores/votes.ts";
+
+export type RecordBatch = (votes: VoteToRecord[]) => Promise<RecordOutcome[]>;
+
+export interface VoteWriterOptions {
+  /** Transactions in flight at once (keep below the pool size). */
+  concurrency: number;
+  /** Upper bound on votes per transaction. */
+  maxBatch: number;
+  /** Called once per committed batch with the ids of the ballots it changed. */
+  onCommitted?: (ballotIds: Set<string>) => void;
+}
+
+export interface VoteWriterStats {
+  batches: number;
+  votes: number;
+}
+
+interface Pending {
+  vote: VoteToRecord;
+  resolve(outcome: RecordOutcome): void;
+  reject(error: unknown): void;
+}
+
+export class VoteWriter {
+  #queue: Pending[] = [];
+  #inFlight = 0;
+  #idle: (() => void)[] = [];
+  readonly stats: VoteWriterStats = { batches: 0, votes: 0 };
+
+  constructor(private readonly record: RecordBatch, private readonly options: VoteWriterOptions) {}
+
+  /** Resolves once the vote's batch has committed (or the database refused the vote). */
+  submit(vote: VoteToRecord): Promise<RecordOutcome> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ vote, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  get pending(): number {
+    return this.#queue.length + this.#inFlight;
+  }
+
+  /** Resolves when nothing is queued or committing (for a graceful stop). */
+  drained(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.options.concurrency && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.options.maxBatch);
+      this.#inFlight++;
+      this.#commit(batch).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+        if (this.pending === 0) this.#idle.splice(0).forEach((resolve) => resolve());
+      });
+    }
+  }
+
+  async #commit(batch: Pending[]): Promise<void> {
+    try {
+      const outcomes = await this.record(batch.map((pending) => pending.vote));
+      this.stats.batches++;
+      this.stats.votes += outcomes.filter((outcome) => outcome === "recorded").length;
+      const changed = new Set<string>();
+      batch.forEach((pending, index) => {
+        if (outcomes[index] === "recorded") changed.add(pending.vote.ballotId);
+      });
+      if (changed.size > 0) this.options.onCommitted?.(changed);
+      batch.forEach((pending, index) => pending.resolve(outcomes[index]));
+    } catch (error) {
+      batch.forEach((pending) => pending.reject(error));
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/** What every route receives: the Hono context with Oponn's services attached. */
+import type { Context, MiddlewareHandler } from "hono";
+import type { Assets } from "../components/Layout.tsx";
+import type { Config } from "../lib/config.ts";
+import type { LiveHub } from "../lib/live.ts";
+import type { Metrics } from "../lib/metrics.ts";
+import type { Oponn } from "../lib/oponn.ts";
+
+export interface AppDeps {
+  config: Config;
+  oponn: Oponn;
+  hub: LiveHub;
+  metrics: Metrics;
+  assets: Assets;
+  /** Database (and Redis) reachable: for `/readyz`. */
+  ready(): Promise<boolean>;
+  /** Set while the process drains before exit: new streams are refused. */
+  draining(): boolean;
+}
+
+export interface AppEnv {
+  Variables: {
+    deps: AppDeps;
+    csrfToken: string;
+  };
+}
+
+export type Ctx = Context<AppEnv>;
+export type Handler = (c: Ctx) => Response | Promise<Response>;
+export type Handlers = Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE", Handler>>;
+export type Middleware = MiddlewareHandler<AppEnv>;

@@ -1,0 +1,46 @@
+/** One way to answer with HTML: a whole page, or for HTMX the fragment alone. */
+import type { VNode } from "preact";
+import { renderToString } from "preact-render-to-string";
+import { ErrorPage } from "../components/ErrorPage.tsx";
+import { Layout } from "../components/Layout.tsx";
+import type { Ctx } from "./_context.ts";
+
+export function isHtmx(c: Ctx): boolean {
+  return c.req.header("hx-request") === "true";
+}
+
+export function page(c: Ctx, title: string, body: VNode, status = 200): Response {
+  const { assets } = c.var.deps;
+  const html = renderToString(
+    <Layout title={title} csrfToken={c.var.csrfToken} assets={assets}>{body}</Layout>,
+  );
+  return c.html(`<!doctype html>${html}`, status as 200);
+}
+
+export function fragment(c: Ctx, body: VNode, status = 200): Response {
+  return c.html(renderToString(body), status as 200);
+}
+
+/** The fragment for HTMX, the whole page otherwise. */
+export function pageOrFragment(
+  c: Ctx,
+  title: string,
+  body: VNode,
+  status: { page: number; fragment: number } = { page: 200, fragment: 200 },
+): Response {
+  return isHtmx(c) ? fragment(c, body, status.fragment) : page(c, title, body, status.page);
+}
+
+/** After a successful POST: `204` + `HX-Redirect` for HTMX, `303` otherwise. */
+export function redirectAfterPost(c: Ctx, location: string): Response {
+  if (isHtmx(c)) {
+    return new Response(null, { status: 204, headers: { "HX-Redirect": location } });
+  }
+  return new Response(null, { status: 303, headers: { Location: location } });
+}
+
+/** A message page with its status; for HTMX the message block alone. */
+export function errorPage(c: Ctx, status: number, title: string, message: string): Response {
+  const body = <ErrorPage status={status} title={title} message={message} />;
+  return pageOrFragment(c, title, body, { page: status, fragment: status });
+}
