@@ -30,6 +30,8 @@ export interface OponnServer {
 export interface BuildOptions {
   /** Register the every-minute Deno.cron reaper (off in tests that run several servers). */
   cron?: boolean;
+  /** Live stream timings (tests shorten the 15 s keep-alive). */
+  live?: { keepAliveMs?: number; flushIntervalMs?: number };
 }
 
 export async function buildOponn(config: Config, options: BuildOptions = {}): Promise<OponnServer> {
@@ -62,7 +64,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
       nextChangeAt: nextTransition(ballot, now),
     };
   };
-  const hub = new LiveHub({ render, transport });
+  const hub = new LiveHub({ render, transport, ...options.live });
 
   let draining = false;
   const metrics = new Metrics();

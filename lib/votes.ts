@@ -52,7 +52,7 @@ export function validateVote(ballot: Ballot, form: VoteForm, now: Date): Choice 
 
 /** Strips HTML tags and control characters, then surrounding blanks. */
 export function cleanWriteIn(raw: string): string {
-  return raw.replace(/<[^>]*>?/g, "").replace(new RegExp(CONTROL_CHARS, "g"), "").trim();
+  return raw.replace(/<[^>]*>/g, "").replace(new RegExp(CONTROL_CHARS, "g"), "").trim();
 }
 
 export function isRefusal(result: Choice | VoteRefusal): result is VoteRefusal {

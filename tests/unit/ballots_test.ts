@@ -1,0 +1,177 @@
+import {
+  type CreateBallotForm,
+  emptyCreateForm,
+  formatSpan,
+  isBallotId,
+  newBallotId,
+  nextTransition,
+  parseScheduledStart,
+  statusOf,
+  statusText,
+  validateCreateBallot,
+} from "../../lib/ballots.ts";
+import { assert, assertEquals } from "../_support/assert.ts";
+
+const NOW = new Date("2026-11-28T12:00:00Z");
+
+function form(fields: Partial<CreateBallotForm>): CreateBallotForm {
+  return { ...emptyCreateForm, measure: "Lunch?", options_raw: "pizza, sushi", ...fields };
+}
+
+function errorsOf(fields: Partial<CreateBallotForm>) {
+  const result = validateCreateBallot(form(fields), NOW);
+  return result.ok ? {} : result.errors;
+}
+
+Deno.test("validateCreateBallot() accepts a ballot and trims measure and options", () => {
+  const result = validateCreateBallot(
+    form({ measure: "  Lunch?  ", options_raw: " pizza ,, sushi , ", duration_mins: "60" }),
+    NOW,
+  );
+  assert(result.ok);
+  assertEquals(result.value.measure, "Lunch?");
+  assertEquals(result.value.options, ["pizza", "sushi"]);
+  assertEquals(result.value.startsAt, NOW);
+  assertEquals(result.value.endsAt, new Date("2026-11-28T13:00:00Z"));
+});
+
+Deno.test("validateCreateBallot() gives the measure messages of the spec", () => {
+  assertEquals(errorsOf({ measure: "ab" }).measure, "at least 3 characters");
+  assertEquals(errorsOf({ measure: "   ab   " }).measure, "at least 3 characters");
+  assertEquals(errorsOf({ measure: "x".repeat(256) }).measure, "at most 255 characters");
+  assertEquals(errorsOf({ measure: "x".repeat(255) }).measure, undefined);
+  assertEquals(errorsOf({ measure: "a\u0000bc" }).measure, "must not contain control characters");
+});
+
+Deno.test("validateCreateBallot() gives the options messages of the spec", () => {
+  assertEquals(errorsOf({ options_raw: "" }).options_raw, "at least 1 item");
+  assertEquals(errorsOf({ options_raw: " , ,," }).options_raw, "at least 1 item");
+  assertEquals(
+    errorsOf({ options_raw: "only" }).options_raw,
+    "at least 2 options when write-ins are disabled",
+  );
+  assertEquals(errorsOf({ options_raw: "only", allow_write_in: true }).options_raw, undefined);
+  assertEquals(
+    errorsOf({ options_raw: `yes, ${"n".repeat(65)}` }).options_raw,
+    "between 1 and 64 characters",
+  );
+  assertEquals(errorsOf({ options_raw: `yes, ${"n".repeat(64)}` }).options_raw, undefined);
+  assertEquals(errorsOf({ options_raw: "yes, no, yes" }).options_raw, 'duplicate option "yes"');
+});
+
+Deno.test("validateCreateBallot() checks the scheduled start", () => {
+  assertEquals(
+    errorsOf({ start_time_type: "scheduled", scheduled_start_time: "" }).scheduled_start_time,
+    "Scheduled start time is required when 'scheduled' is selected",
+  );
+  assertEquals(
+    errorsOf({ start_time_type: "scheduled", scheduled_start_time: "tomorrow" })
+      .scheduled_start_time,
+    "Invalid scheduled start time format",
+  );
+  assertEquals(
+    errorsOf({ start_time_type: "scheduled", scheduled_start_time: "2026-02-30T10:00" })
+      .scheduled_start_time,
+    "Invalid scheduled start time format",
+  );
+  assertEquals(
+    errorsOf({ start_time_type: "scheduled", scheduled_start_time: "2026-11-28T11:59:59Z" })
+      .scheduled_start_time,
+    "Scheduled start time must be in the future",
+  );
+  const result = validateCreateBallot(
+    form({
+      start_time_type: "scheduled",
+      scheduled_start_time: "2026-11-28T13:00",
+      duration_mins: "10",
+    }),
+    NOW,
+  );
+  assert(result.ok);
+  assertEquals(result.value.startsAt, new Date("2026-11-28T13:00:00Z"));
+  assertEquals(result.value.endsAt, new Date("2026-11-28T13:10:00Z"));
+});
+
+Deno.test("validateCreateBallot() checks the duration", () => {
+  assertEquals(
+    errorsOf({ duration_mins: "abc" }).duration_mins,
+    "must be a whole number of minutes",
+  );
+  assertEquals(
+    errorsOf({ duration_mins: "-5" }).duration_mins,
+    "must be a whole number of minutes",
+  );
+  assertEquals(errorsOf({ duration_mins: "99999999999" }).duration_mins, "at most 527040 minutes");
+  const open = validateCreateBallot(form({ duration_mins: "0" }), NOW);
+  assert(open.ok);
+  assertEquals(open.value.endsAt, null);
+});
+
+Deno.test("parseScheduledStart() reads zones, offsets and the browser's offset", () => {
+  assertEquals(
+    parseScheduledStart("2026-11-28T15:00:00+02:00", "", NOW),
+    { at: new Date("2026-11-28T13:00:00Z") },
+  );
+  assertEquals(
+    parseScheduledStart("2026-11-28T08:00", "-300", NOW),
+    { at: new Date("2026-11-28T13:00:00Z") },
+    "a local time typed in New York (UTC-5) is 13:00 UTC",
+  );
+  assertEquals(
+    parseScheduledStart("2026-11-28T13:00:00.250Z", "", NOW),
+    { at: new Date("2026-11-28T13:00:00.250Z") },
+  );
+  assertEquals(parseScheduledStart("2026-11-28T13:00", "abc", NOW), {
+    error: "Invalid scheduled start time format",
+  });
+});
+
+Deno.test("statusOf() and statusText() follow the ballot's window", () => {
+  const pending = { startsAt: new Date("2026-11-28T12:05:00Z"), endsAt: null };
+  assertEquals(statusOf(pending, NOW), "pending");
+  assertEquals(statusText(pending, NOW), "starts in 5 minutes");
+
+  const ending = {
+    startsAt: new Date("2026-11-28T11:00:00Z"),
+    endsAt: new Date("2026-11-28T14:30:00Z"),
+  };
+  assertEquals(statusOf(ending, NOW), "active");
+  assertEquals(statusText(ending, NOW), "ends in 2 hours");
+
+  const open = { startsAt: new Date("2026-11-28T11:00:00Z"), endsAt: null };
+  assertEquals(statusText(open, NOW), "voting open");
+
+  const ended = { startsAt: new Date("2026-11-28T10:00:00Z"), endsAt: NOW };
+  assertEquals(statusOf(ended, NOW), "ended");
+  assertEquals(statusText(ended, NOW), "voting closed");
+});
+
+Deno.test("formatSpan() rounds down to the largest unit, singular at 1", () => {
+  assertEquals(formatSpan(0), "0 seconds");
+  assertEquals(formatSpan(1_000), "1 second");
+  assertEquals(formatSpan(59_999), "59 seconds");
+  assertEquals(formatSpan(60_000), "1 minute");
+  assertEquals(formatSpan(5 * 60_000 + 59_000), "5 minutes");
+  assertEquals(formatSpan(3_600_000), "1 hour");
+  assertEquals(formatSpan(86_400_000 * 2 + 5), "2 days");
+  assertEquals(formatSpan(86_400_000), "1 day");
+});
+
+Deno.test("nextTransition() is the start, then the end, then none", () => {
+  const ballot = {
+    startsAt: new Date("2026-11-28T12:05:00Z"),
+    endsAt: new Date("2026-11-28T12:15:00Z"),
+  };
+  assertEquals(nextTransition(ballot, NOW), ballot.startsAt);
+  assertEquals(nextTransition(ballot, new Date("2026-11-28T12:10:00Z")), ballot.endsAt);
+  assertEquals(nextTransition(ballot, new Date("2026-11-28T12:15:00Z")), null);
+});
+
+Deno.test("newBallotId() makes opaque URL-safe ids that isBallotId() accepts", () => {
+  const ids = new Set(Array.from({ length: 1000 }, newBallotId));
+  assertEquals(ids.size, 1000);
+  for (const id of ids) assert(isBallotId(id), `"${id}" should be a ballot id`);
+  assert(!isBallotId("1"));
+  assert(!isBallotId("../../etc/passwd"));
+  assert(!isBallotId("AAAAAAAAAAAAAAA<"));
+});

@@ -1,0 +1,119 @@
+import { LiveHub, type LiveSnapshot, type Viewer } from "../../lib/live.ts";
+import { InProcessTransport } from "../../lib/live_transport.ts";
+import { assert, assertEquals, assertStringIncludes } from "../_support/assert.ts";
+
+class RecordingViewer implements Viewer {
+  chunks: string[] = [];
+  closed = false;
+  send(chunk: Uint8Array): boolean {
+    this.chunks.push(new TextDecoder().decode(chunk));
+    return true;
+  }
+  close(): void {
+    this.closed = true;
+  }
+  get text(): string {
+    return this.chunks.join("");
+  }
+}
+
+function fakeBallot() {
+  let version = 0;
+  let renders = 0;
+  const render = (ballotId: string): Promise<LiveSnapshot | null> => {
+    renders++;
+    if (ballotId !== "b1") return Promise.resolve(null);
+    return Promise.resolve({
+      version,
+      results: `<p>votes ${version}</p>`,
+      statusKey: "active",
+      status: "<span>voting open</span>",
+      cast: "<button>cast_vote</button>",
+      nextChangeAt: null,
+    });
+  };
+  return {
+    render,
+    vote: () => ++version,
+    get renders() {
+      return renders;
+    },
+  };
+}
+
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test("LiveHub coalesces a burst into few renders and sends the latest results", async () => {
+  const ballot = fakeBallot();
+  const transport = new InProcessTransport();
+  const hub = new LiveHub({ render: ballot.render, transport, flushIntervalMs: 50 });
+  const viewers = [new RecordingViewer(), new RecordingViewer(), new RecordingViewer()];
+  const leaves = await Promise.all(viewers.map((viewer) => hub.join("b1", viewer)));
+  assertEquals(ballot.renders, 1, "joining viewers share one render");
+
+  for (let i = 0; i < 100; i++) {
+    await hub.publish("b1", ballot.vote());
+  }
+  await tick(200);
+  assert(ballot.renders <= 4, `100 changes took ${ballot.renders} renders`);
+  for (const viewer of viewers) {
+    assertStringIncludes(viewer.text, "id: 100\nevent: results\ndata: <p>votes 100</p>");
+    assertEquals(viewer.chunks.length <= 4, true);
+  }
+  leaves.forEach((leave) => leave!());
+  assertEquals(hub.stats().ballots, 0, "the last viewer leaving frees the ballot");
+  assertEquals(transport.subscriptions(), 0);
+  assertEquals(hub.stats().timers, 0);
+  await hub.close();
+});
+
+Deno.test("LiveHub skips the results a resuming viewer already has", async () => {
+  const ballot = fakeBallot();
+  ballot.vote();
+  const hub = new LiveHub({ render: ballot.render, transport: new InProcessTransport() });
+  const fresh = new RecordingViewer();
+  const resumed = new RecordingViewer();
+  const stale = new RecordingViewer();
+  const leaves = [
+    await hub.join("b1", fresh),
+    await hub.join("b1", resumed, "1"),
+    await hub.join("b1", stale, "0"),
+  ];
+  assertStringIncludes(fresh.text, "event: results");
+  assert(!resumed.text.includes("event: results"), "an up-to-date viewer gets no results event");
+  assertStringIncludes(resumed.text, "event: status");
+  assertStringIncludes(stale.text, "id: 1\nevent: results");
+  leaves.forEach((leave) => leave!());
+  await hub.close();
+});
+
+Deno.test("LiveHub refuses an unknown ballot and keeps no state for it", async () => {
+  const hub = new LiveHub({ render: fakeBallot().render, transport: new InProcessTransport() });
+  assertEquals(await hub.join("nope", new RecordingViewer()), null);
+  assertEquals(hub.stats().ballots, 0);
+  await hub.close();
+});
+
+Deno.test("LiveHub drops a viewer that cannot keep up", async () => {
+  const ballot = fakeBallot();
+  const hub = new LiveHub({
+    render: ballot.render,
+    transport: new InProcessTransport(),
+    flushIntervalMs: 1,
+  });
+  let accept = true;
+  const slow: Viewer & { closed: boolean } = {
+    closed: false,
+    send: () => accept,
+    close() {
+      this.closed = true;
+    },
+  };
+  await hub.join("b1", slow);
+  accept = false;
+  await hub.publish("b1", ballot.vote());
+  await tick(30);
+  assert(slow.closed);
+  assertEquals(hub.stats().viewers, 0);
+  await hub.close();
+});

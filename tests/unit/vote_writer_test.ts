@@ -1,0 +1,60 @@
+import type { RecordOutcome, VoteToRecord } from "../../lib/stores/votes.ts";
+import { VoteWriter } from "../../lib/vote_writer.ts";
+import { assertEquals, assertRejects } from "../_support/assert.ts";
+
+function vote(ballotId: string, label = "a"): VoteToRecord {
+  return { ballotId, label, writeIn: false };
+}
+
+Deno.test("VoteWriter batches votes that arrive while a batch commits", async () => {
+  const batches: number[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const writer = new VoteWriter(async (votes) => {
+    batches.push(votes.length);
+    if (batches.length === 1) await gate;
+    return votes.map((): RecordOutcome => "recorded");
+  }, { concurrency: 1, maxBatch: 100 });
+
+  const first = writer.submit(vote("b1"));
+  const rest = Array.from({ length: 9 }, () => writer.submit(vote("b1")));
+  release();
+  assertEquals(await first, "recorded");
+  assertEquals(await Promise.all(rest), Array(9).fill("recorded"));
+  assertEquals(batches, [1, 9]);
+  assertEquals(writer.stats, { batches: 2, votes: 10 });
+});
+
+Deno.test("VoteWriter refuses a vote alone, not its batch", async () => {
+  const writer = new VoteWriter(
+    (votes) => Promise.resolve(votes.map((v) => v.ballotId === "closed" ? "ended" : "recorded")),
+    { concurrency: 1, maxBatch: 100 },
+  );
+  const outcomes = await Promise.all([
+    writer.submit(vote("open")),
+    writer.submit(vote("closed")),
+    writer.submit(vote("open")),
+  ]);
+  assertEquals(outcomes, ["recorded", "ended", "recorded"]);
+});
+
+Deno.test("VoteWriter rejects every vote of a batch whose transaction failed", async () => {
+  const writer = new VoteWriter(() => Promise.reject(new Error("connection lost")), {
+    concurrency: 1,
+    maxBatch: 100,
+  });
+  await assertRejects(() => writer.submit(vote("b1")));
+  assertEquals(writer.stats.votes, 0);
+  await writer.drained();
+});
+
+Deno.test("VoteWriter announces each changed ballot once per committed batch", async () => {
+  const announced: string[][] = [];
+  const writer = new VoteWriter(
+    (votes) => Promise.resolve(votes.map((): RecordOutcome => "recorded")),
+    { concurrency: 1, maxBatch: 100, onCommitted: (ids) => announced.push([...ids]) },
+  );
+  await Promise.all([writer.submit(vote("x")), writer.submit(vote("x")), writer.submit(vote("y"))]);
+  // The first vote commits alone; the two that queued behind it share the next batch.
+  assertEquals(announced, [["x"], ["x", "y"]]);
+});
