@@ -46,7 +46,7 @@ export async function createApp(
         ctx,
         503,
         "database_unavailable",
-        "The database is unavailable right now, so nothing was recorded. Try again in a moment.",
+        "The database is unavailable right now, so this was not confirmed and most likely not saved. Try again in a moment.",
       );
     }
     deps.metrics.inc("http_errors_total");

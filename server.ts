@@ -8,17 +8,29 @@ import { nextTransition, statusOf } from "./lib/ballots.ts";
 import type { Config } from "./lib/config.ts";
 import { LiveHub, type LiveSnapshot } from "./lib/live.ts";
 import { InProcessTransport, type LiveTransport } from "./lib/live_transport.ts";
+import { guardStore, surviveClosedSocketWrites } from "./lib/errors.ts";
 import { Metrics } from "./lib/metrics.ts";
 import { Oponn } from "./lib/oponn.ts";
+import {
+  DEFAULT_STREAM_CAPS,
+  MemoryBuckets,
+  RateLimiter,
+  type RequestLimits,
+  type StreamCaps,
+  StreamLimiter,
+} from "./lib/rate_limit.ts";
+import { RedisBuckets } from "./lib/rate_limit_redis.ts";
 import { reap, scheduleReaper } from "./lib/reaper.ts";
+import { RedisTransport } from "./lib/redis_transport.ts";
 import { loadStaticAssets } from "./lib/static_assets.ts";
 import { openDatabase } from "./lib/stores/database.ts";
 import { recordVotes } from "./lib/stores/votes.ts";
+import { TransitionAnnouncer } from "./lib/transitions.ts";
 import { VoteWriter } from "./lib/vote_writer.ts";
 import type { AppDeps } from "./routes/_context.ts";
 
 export interface OponnServer {
-  fetch: (request: Request) => Response | Promise<Response>;
+  fetch: (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
   deps: AppDeps;
   /** Runs one reaper cycle now (the cron does this every minute). */
   reap(): ReturnType<typeof reap>;
@@ -32,12 +44,16 @@ export interface BuildOptions {
   cron?: boolean;
   /** Live stream timings (tests shorten the 15 s keep-alive). */
   live?: { keepAliveMs?: number; flushIntervalMs?: number };
+  /** Abuse limits other than the defaults (tests use small caps). */
+  limits?: { requests?: Record<"vote" | "create", RequestLimits>; streams?: StreamCaps };
 }
 
 export async function buildOponn(config: Config, options: BuildOptions = {}): Promise<OponnServer> {
   const started = performance.now();
+  surviveClosedSocketWrites();
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-  const transport: LiveTransport = new InProcessTransport();
+  const redis = config.redisUrl ? new RedisTransport(config.redisUrl) : undefined;
+  const transport: LiveTransport = redis ?? new InProcessTransport();
   const writer = new VoteWriter((votes) => recordVotes(db.sql, votes), {
     concurrency: Math.max(1, Math.min(4, db.poolSize - 2)),
     maxBatch: 500,
@@ -69,6 +85,9 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
   let draining = false;
   const metrics = new Metrics();
   const assets = await loadStaticAssets();
+  const buckets = config.rateLimit
+    ? (config.redisUrl ? new RedisBuckets(config.redisUrl) : new MemoryBuckets())
+    : undefined;
   const deps: AppDeps = {
     config,
     oponn,
@@ -82,27 +101,66 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
     },
     async ready() {
       try {
-        await db.sql`select 1`;
-        return true;
+        await guardStore(() => db.sql`select 1`, 2_000);
+        return redis ? await redis.ping() : true;
       } catch {
         return false;
       }
     },
     draining: () => draining,
+    limits: {
+      requests: buckets && new RateLimiter({ store: buckets, limits: options.limits?.requests }),
+      // The per-process cap always holds; the per-address one goes with OPONN_RATE_LIMIT.
+      streams: new StreamLimiter(
+        options.limits?.streams ??
+          (config.rateLimit
+            ? DEFAULT_STREAM_CAPS
+            : { ...DEFAULT_STREAM_CAPS, perAddress: Infinity }),
+      ),
+    },
   };
   const app = await createApp(deps, assets);
-  const reapDeps = { hub, cache: oponn.cache, now: oponn.now };
+  const announcer = new TransitionAnnouncer({
+    sql: db.sql,
+    publish: (ballotId) => hub.publish(ballotId, 0),
+    claim: redis && ((key, ttlMs) => redis.claim(key, ttlMs)),
+    now: oponn.now,
+  });
+  const reapDeps = { hub, cache: oponn.cache, now: oponn.now, announce: () => announcer.run() };
   if (options.cron) scheduleReaper(reapDeps);
 
+  // Requests being answered: a graceful stop waits for them before closing the database.
+  let inFlight = 0;
+  let idle: (() => void)[] = [];
+  const fetch = async (request: Request, info?: Deno.ServeHandlerInfo) => {
+    inFlight++;
+    try {
+      return await app.fetch(request, info);
+    } finally {
+      if (--inFlight === 0) idle.splice(0).forEach((resolve) => resolve());
+    }
+  };
+  const quiet = (timeoutMs: number) =>
+    inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      idle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
   return {
-    fetch: app.fetch,
+    fetch,
     deps,
     reap: () => reap(reapDeps),
     async close() {
       draining = true;
       await hub.close();
+      await quiet(8_000);
+      idle = [];
       await writer.drained();
       await db.close();
+      if (buckets instanceof RedisBuckets) buckets.close();
     },
     startedInMs: Math.round(performance.now() - started),
   };

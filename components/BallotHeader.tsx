@@ -12,7 +12,13 @@ export function BallotHeader({ ballot, now, headingId }: BallotHeaderProps) {
   return (
     <header class="ballot-header">
       <h1 id={headingId} class="prompt measure">{ballot.measure}</h1>
-      <p class="status-line" sse-swap="status" aria-live="polite">
+      <p
+        class="status-line"
+        sse-swap="status"
+        hx-target="this"
+        hx-swap="innerHTML"
+        aria-live="polite"
+      >
         <Status ballot={ballot} now={now} />
       </p>
     </header>

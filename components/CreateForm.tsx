@@ -82,6 +82,7 @@ export function CreateForm({ form, errors, csrfToken }: CreateFormProps) {
                 checked={type === "scheduled" ? scheduled : !scheduled}
                 hx-get="/partials/start-time-input"
                 hx-target="#start-time-slot"
+                hx-swap="innerHTML"
                 hx-trigger="change"
               />
               {type === "now" ? "now" : "scheduled"}

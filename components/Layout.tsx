@@ -19,6 +19,14 @@ const HTMX_CONFIG = JSON.stringify({
   allowEval: false,
   allowScriptTags: false,
   historyCacheSize: 0,
+  // htmx 2 swaps no 4xx/5xx by default, so a refused POST (403 CSRF, 413, 429,
+  // 503) would look like nothing happened. Their bodies are message fragments:
+  // show them in place of the page's content, as the plain POST would.
+  responseHandling: [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "[45]..", swap: true, error: true, target: "#main", swapOverride: "innerHTML" },
+  ],
 });
 
 export function Layout({ title, csrfToken, assets, children }: LayoutProps) {
@@ -49,7 +57,7 @@ export function Layout({ title, csrfToken, assets, children }: LayoutProps) {
         </header>
         <main id="main">{children}</main>
         <footer class="footer">
-          <span>oponn · live ballots</span>
+          <span>oponn · real_time_ballots</span>
         </footer>
       </body>
     </html>

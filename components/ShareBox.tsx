@@ -8,9 +8,10 @@ export function ShareBox({ url }: ShareBoxProps) {
     <div class="share">
       <label for="share-url">share_link</label>
       <div class="share-row">
-        <input id="share-url" type="text" readonly value={url} />
+        <input id="share-url" type="text" readonly value={url} spellcheck={false} />
         <button type="button" class="btn" data-copy="#share-url" hidden>copy</button>
       </div>
+      <span class="sr-only" role="status" data-copy-status></span>
     </div>
   );
 }

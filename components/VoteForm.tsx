@@ -11,6 +11,10 @@ export interface VoteFormProps {
   now: Date;
 }
 
+/**
+ * The ballot's form. Its `hx-target`/`hx-swap` are inherited by what is inside, so the
+ * live `cast` slot names its own: otherwise the event would replace the whole form.
+ */
 export function VoteForm({ ballot, form, errors, csrfToken, now }: VoteFormProps) {
   const writeInChosen = form.option === WRITE_IN;
   return (
@@ -24,7 +28,7 @@ export function VoteForm({ ballot, form, errors, csrfToken, now }: VoteFormProps
       hx-swap="outerHTML"
     >
       <input type="hidden" name="X-CSRF-Token" value={csrfToken} />
-      <fieldset {...describedBy("option-error", errors.option)}>
+      <fieldset class="options" {...describedBy("option-error", errors.option)}>
         <legend>choose_one</legend>
         {ballot.options.map((option, index) => (
           <label class="choice option" for={`option-${index}`}>
@@ -67,7 +71,7 @@ export function VoteForm({ ballot, form, errors, csrfToken, now }: VoteFormProps
         )}
       </fieldset>
       <FieldError id="option-error" message={errors.option} />
-      <div class="form-actions" sse-swap="cast">
+      <div class="form-actions" sse-swap="cast" hx-target="this" hx-swap="innerHTML">
         <CastButton active={statusOf(ballot, now) === "active"} />
       </div>
     </form>

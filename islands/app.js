@@ -33,10 +33,20 @@ document.addEventListener("click", (event) => {
   if (!button) return;
   const source = document.querySelector(button.dataset.copy);
   if (!source || !navigator.clipboard) return;
+  const status = button.closest(".share")?.querySelector("[data-copy-status]");
   navigator.clipboard.writeText(source.value).then(() => {
     button.textContent = "copied";
-    setTimeout(() => (button.textContent = "copy"), 1500);
+    if (status) status.textContent = "link_copied";
+    setTimeout(() => {
+      button.textContent = "copy";
+      if (status) status.textContent = "";
+    }, 1500);
   }).catch(() => source.select());
+});
+
+// A read-only link field selects itself on focus, so copying works without the button too.
+document.addEventListener("focusin", (event) => {
+  if (event.target.matches && event.target.matches("input[readonly]")) event.target.select();
 });
 
 document.addEventListener("DOMContentLoaded", () => enhance(document));

@@ -8,6 +8,9 @@ export class Metrics {
     sse_connections_total: 0,
     sse_dropped_slow_total: 0,
     http_errors_total: 0,
+    votes_rate_limited_total: 0,
+    creates_rate_limited_total: 0,
+    sse_refused_total: 0,
   };
 
   inc(name: keyof Metrics["counters"], by = 1): void {

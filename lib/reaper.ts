@@ -8,6 +8,8 @@ export interface ReapDeps {
   now?: () => Date;
   /** Cached ballots unused for this long are dropped too. */
   cacheIdleMs?: number;
+  /** Announces ballots that opened or closed since the last cycle (cron only). */
+  announce?: () => Promise<unknown>;
 }
 
 export interface ReapReport {
@@ -29,7 +31,8 @@ export function reap(deps: ReapDeps): ReapReport {
 
 /** Every minute, in each process (each `deno serve --parallel` worker has its own memory). */
 export function scheduleReaper(deps: ReapDeps, name = "oponn-reaper"): void {
-  Deno.cron(name, "* * * * *", () => {
+  Deno.cron(name, "* * * * *", async () => {
     reap(deps);
+    await deps.announce?.().catch((error) => console.error("reaper announce failed:", error));
   });
 }

@@ -5,6 +5,7 @@ import type { Config } from "../lib/config.ts";
 import type { LiveHub } from "../lib/live.ts";
 import type { Metrics } from "../lib/metrics.ts";
 import type { Oponn } from "../lib/oponn.ts";
+import type { RateLimiter, StreamLimiter } from "../lib/rate_limit.ts";
 
 export interface AppDeps {
   config: Config;
@@ -16,6 +17,8 @@ export interface AppDeps {
   ready(): Promise<boolean>;
   /** Set while the process drains before exit: new streams are refused. */
   draining(): boolean;
+  /** Abuse limits: request buckets (absent with OPONN_RATE_LIMIT=off) and the live-stream cap. */
+  limits?: { requests?: RateLimiter; streams?: StreamLimiter };
 }
 
 export interface AppEnv {

@@ -1,7 +1,8 @@
-/** Applied to every request, in order: security headers, body cap, CSRF. */
+/** Applied to every request, in order: security headers, body cap, CSRF, rate limits. */
 import { bodyLimit } from "hono/body-limit";
 import { getCookie, setCookie } from "hono/cookie";
 import { newCsrfToken, sameToken } from "../lib/csrf.ts";
+import { clientAddress, type LimitedAction } from "../lib/rate_limit.ts";
 import type { Ctx, Middleware } from "./_context.ts";
 import { field, readForm } from "./_form.ts";
 import { errorPage } from "./_render.tsx";
@@ -74,4 +75,41 @@ async function formToken(c: Ctx): Promise<string | undefined> {
   }
 }
 
-export const middleware: Middleware[] = [securityHeaders, limitBody, csrf];
+/** The client's address: the TCP peer, or the load balancer's `X-Forwarded-For` entry. */
+export function requestAddress(c: Ctx): string {
+  const info = c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined;
+  return clientAddress(info?.remoteAddr?.hostname, c.req.header("x-forwarded-for"));
+}
+
+function limitedAction(c: Ctx): LimitedAction | undefined {
+  if (c.req.method !== "POST") return undefined;
+  if (c.req.path === "/create") return "create";
+  return c.req.path.startsWith("/vote/") ? "vote" : undefined;
+}
+
+/** Token buckets on the two writes, after CSRF so the session key is a cookie we issued. */
+const rateLimit: Middleware = async (c, next) => {
+  const limiter = c.var.deps.limits?.requests;
+  const action = limiter && limitedAction(c);
+  if (!action) return await next();
+  const decision = await limiter.check(action, {
+    session: c.var.csrfToken,
+    address: requestAddress(c),
+  });
+  if (decision.allowed) return await next();
+  c.var.deps.metrics.inc(
+    action === "vote" ? "votes_rate_limited_total" : "creates_rate_limited_total",
+  );
+  const what = action === "vote" ? "votes" : "new ballots";
+  const wait = decision.retryAfterS === 1 ? "1 second" : `${decision.retryAfterS} seconds`;
+  const response = errorPage(
+    c,
+    429,
+    "too_many_requests",
+    `Too many ${what} from this browser or network: nothing was recorded. Try again in ${wait}.`,
+  );
+  response.headers.set("Retry-After", String(decision.retryAfterS));
+  return response;
+};
+
+export const middleware: Middleware[] = [securityHeaders, limitBody, csrf, rateLimit];

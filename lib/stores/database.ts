@@ -29,6 +29,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     max: poolSize,
     onnotice: () => {},
     connect_timeout: 10,
+    // Reconnect within a second of the server's return (the default backs off to 20 s).
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2),
     idle_timeout: embeddedDb ? 0 : 60,
     // The embedded server speaks the simple protocol best without named statements.
     prepare: !embeddedDb,

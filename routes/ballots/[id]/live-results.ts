@@ -2,6 +2,7 @@
 import type { Viewer } from "../../../lib/live.ts";
 import type { Handlers } from "../../_context.ts";
 import notFound from "../../_404.tsx";
+import { requestAddress } from "../../_middleware.ts";
 
 /** A viewer whose unread backlog passes this is dropped rather than buffered without limit. */
 const MAX_BACKLOG_BYTES = 256 * 1024;
@@ -10,10 +11,18 @@ const RETRY_HINT = new TextEncoder().encode("retry: 2000\n\n");
 
 export const handlers: Handlers = {
   async GET(c) {
-    const { oponn, hub, metrics, draining } = c.var.deps;
+    const { oponn, hub, metrics, draining, limits } = c.var.deps;
     if (draining()) return c.text("Shutting down, reconnect", 503);
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
+    const release = limits?.streams?.open(requestAddress(c)) ?? (() => {});
+    if (typeof release === "string") {
+      metrics.inc("sse_refused_total");
+      const message = release === "address"
+        ? "Too many live connections from this address; close some tabs and reload."
+        : "This server is holding as many live connections as it can; reload in a moment.";
+      return c.text(message, release === "address" ? 429 : 503, { "Retry-After": "10" });
+    }
 
     let closed = false;
     let leave: (() => void) | null = null;
@@ -21,6 +30,7 @@ export const handlers: Handlers = {
     const stop = () => {
       if (closed) return;
       closed = true;
+      release();
       leave?.();
     };
     const stream = new ReadableStream<Uint8Array>(
@@ -52,8 +62,16 @@ export const handlers: Handlers = {
     };
 
     controller.enqueue(RETRY_HINT);
-    leave = await hub.join(ballot.id, viewer, c.req.header("last-event-id"));
-    if (!leave) return notFound(c);
+    try {
+      leave = await hub.join(ballot.id, viewer, c.req.header("last-event-id"));
+    } catch (error) {
+      release();
+      throw error;
+    }
+    if (!leave) {
+      release();
+      return notFound(c);
+    }
     if (closed) leave();
     metrics.inc("sse_connections_total");
     return new Response(stream, {

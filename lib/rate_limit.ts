@@ -1,0 +1,196 @@
+/**
+ * Abuse limits: token buckets on the two writes (create a ballot, cast a vote)
+ * and a cap on live streams. Buckets live in memory (one process) or in Redis
+ * (shared by every process, see rate_limit_redis.ts); the rules are here.
+ */
+
+/** A bucket holds up to `capacity` tokens and regains `perSecond` of them every second. */
+export interface Bucket {
+  capacity: number;
+  perSecond: number;
+}
+
+/** One request takes a token from every bucket named, or from none. */
+export interface BucketClaim {
+  key: string;
+  bucket: Bucket;
+}
+
+export interface Decision {
+  allowed: boolean;
+  /** Whole seconds until a retry can succeed (0 when allowed). */
+  retryAfterS: number;
+}
+
+export interface BucketStore {
+  take(claims: BucketClaim[]): Promise<Decision>;
+}
+
+export type LimitedAction = "vote" | "create";
+
+export interface RequestLimits {
+  /** Per browser (the CSRF cookie, which every accepted POST carries). */
+  session: Bucket;
+  /** Per client address: many browsers behind one NAT share it, so it is much larger. */
+  address: Bucket;
+}
+
+/**
+ * A voter votes once per ballot, so 20 in a burst then one every 2 s is far
+ * above honest use. 500 people behind one classroom NAT all voting in the same
+ * minute fit in the address bucket's burst of 600 alone.
+ */
+export const DEFAULT_LIMITS: Record<LimitedAction, RequestLimits> = {
+  vote: {
+    session: { capacity: 20, perSecond: 0.5 },
+    address: { capacity: 600, perSecond: 20 },
+  },
+  create: {
+    session: { capacity: 5, perSecond: 1 / 12 },
+    address: { capacity: 60, perSecond: 1 },
+  },
+};
+
+/** In-process buckets: exact for one process, and the fallback while Redis is away. */
+export class MemoryBuckets implements BucketStore {
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #now: () => number;
+  readonly #maxKeys: number;
+
+  constructor(options: { now?: () => number; maxKeys?: number } = {}) {
+    this.#now = options.now ?? (() => Date.now());
+    this.#maxKeys = options.maxKeys ?? 100_000;
+  }
+
+  take(claims: BucketClaim[]): Promise<Decision> {
+    const now = this.#now();
+    let waitMs = 0;
+    const levels = claims.map(({ key, bucket }) => {
+      const state = this.#buckets.get(key);
+      const elapsed = state ? Math.max(0, now - state.at) : 0;
+      const tokens = state
+        ? Math.min(bucket.capacity, state.tokens + elapsed * bucket.perSecond / 1000)
+        : bucket.capacity;
+      if (tokens < 1) waitMs = Math.max(waitMs, (1 - tokens) * 1000 / bucket.perSecond);
+      return tokens;
+    });
+    if (waitMs > 0) {
+      return Promise.resolve({ allowed: false, retryAfterS: Math.ceil(waitMs / 1000) });
+    }
+    claims.forEach(({ key }, index) =>
+      this.#buckets.set(key, { tokens: levels[index] - 1, at: now })
+    );
+    if (this.#buckets.size > this.#maxKeys) this.#prune(now, claims);
+    return Promise.resolve({ allowed: true, retryAfterS: 0 });
+  }
+
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /** Buckets untouched for 10 minutes are full again (every cap refills faster): forget them. */
+  #prune(now: number, claims: BucketClaim[]): void {
+    const slowest = Math.min(...claims.map(({ bucket }) => bucket.perSecond));
+    const idleMs = Math.max(600_000, 1000 / slowest);
+    for (const [key, state] of this.#buckets) {
+      if (now - state.at > idleMs) this.#buckets.delete(key);
+    }
+  }
+}
+
+export interface RateLimiterOptions {
+  store: BucketStore;
+  limits?: Record<LimitedAction, RequestLimits>;
+}
+
+export class RateLimiter {
+  readonly #store: BucketStore;
+  readonly #limits: Record<LimitedAction, RequestLimits>;
+
+  constructor(options: RateLimiterOptions) {
+    this.#store = options.store;
+    this.#limits = options.limits ?? DEFAULT_LIMITS;
+  }
+
+  /** `session` is a secret (the CSRF token): only its hash becomes a key. */
+  async check(action: LimitedAction, who: { session: string; address: string }): Promise<Decision> {
+    const limits = this.#limits[action];
+    return await this.#store.take([
+      { key: `${action}:s:${await shortHash(who.session)}`, bucket: limits.session },
+      { key: `${action}:a:${who.address}`, bucket: limits.address },
+    ]);
+  }
+}
+
+async function shortHash(value: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
+  return Array.from(new Uint8Array(digest, 0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Live streams one client address, and one process, may hold at once. */
+export interface StreamCaps {
+  perAddress: number;
+  perProcess: number;
+}
+
+/**
+ * A classroom behind one NAT may watch with hundreds of tabs; a single bot
+ * opening thousands is what the per-address cap stops. Per process, a cap well
+ * above the benchmark's 10,000 viewers, below what memory would bear.
+ */
+export const DEFAULT_STREAM_CAPS: StreamCaps = { perAddress: 1_000, perProcess: 20_000 };
+
+export type StreamRefusal = "address" | "process";
+
+export class StreamLimiter {
+  readonly #byAddress = new Map<string, number>();
+  #total = 0;
+
+  constructor(readonly caps: StreamCaps) {}
+
+  /** A release function, or which cap refused the stream. */
+  open(address: string): (() => void) | StreamRefusal {
+    if (this.#total >= this.caps.perProcess) return "process";
+    const held = this.#byAddress.get(address) ?? 0;
+    if (held >= this.caps.perAddress) return "address";
+    this.#byAddress.set(address, held + 1);
+    this.#total++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#total--;
+      const left = (this.#byAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.#byAddress.delete(address);
+      else this.#byAddress.set(address, left);
+    };
+  }
+
+  get openStreams(): number {
+    return this.#total;
+  }
+}
+
+/**
+ * The address a request came from. `X-Forwarded-For` is believed only from a
+ * peer on loopback or a private network (the load balancer in front, as in
+ * compose), and then only its last entry: the one that proxy appended itself.
+ * Entries before it are whatever the client chose to send.
+ */
+export function clientAddress(peer: string | undefined, forwardedFor: string | undefined): string {
+  const direct = peer ?? "unknown";
+  if (!forwardedFor || !isPrivateAddress(direct)) return direct;
+  const last = forwardedFor.split(",").map((part) => part.trim()).filter(Boolean).at(-1);
+  return last && last.length <= 64 && /^[0-9A-Fa-f:.]+$/.test(last) ? last : direct;
+}
+
+export function isPrivateAddress(address: string): boolean {
+  const v4 = address.replace(/^::ffff:/i, "");
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(v4)) {
+    const [a, b] = v4.split(".").map(Number);
+    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168);
+  }
+  const lower = address.toLowerCase();
+  return lower === "::1" || lower.startsWith("fc") || lower.startsWith("fd");
+}

@@ -1,0 +1,110 @@
+/** A real Oponn process (`deno run -A main.ts`) on a free port, for tests that kill it. */
+
+const ROOT = new URL("../../", import.meta.url);
+
+export interface OponnProcess {
+  url: string;
+  port: number;
+  pid: number;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  stdout(): string;
+  kill(signal: Deno.Signal): void;
+  /** Resolves when the process has exited. */
+  exited: Promise<Deno.CommandStatus>;
+  /** SIGKILL if still running, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+export async function spawnOponn(
+  env: Record<string, string>,
+  options: { startTimeoutMs?: number } = {},
+): Promise<OponnProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts"],
+    cwd: ROOT,
+    env: {
+      NO_COLOR: "1",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      OPONN_ENV: "test",
+      OPONN_DATA_DIR: "",
+      REDIS_URL: "",
+      ...env,
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+
+  let out = "";
+  let err = "";
+  let listening: (url: string) => void;
+  const started = new Promise<string>((resolve) => (listening = resolve));
+  const readOut = collect(child.stdout, (text) => {
+    out += text;
+    const match = /oponn listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+    if (match) listening(match[1]);
+  });
+  const readErr = collect(child.stderr, (text) => (err += text));
+  const exited = (async () => {
+    const status = await child.status;
+    await Promise.allSettled([readOut, readErr]);
+    return status;
+  })();
+
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    started,
+    exited.then((status) => new Error(`Oponn exited with ${status.code} at start: ${err}`)),
+    new Promise<Error>((resolve) => {
+      timer = setTimeout(
+        () => resolve(new Error(`Oponn did not start in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    }),
+  ]);
+  clearTimeout(timer);
+  if (outcome instanceof Error) {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await exited;
+    throw outcome;
+  }
+  const url = outcome;
+  let done = false;
+  exited.then(() => (done = true));
+  return {
+    url,
+    port: Number(new URL(url).port),
+    pid: child.pid,
+    stderr: () => err,
+    stdout: () => out,
+    kill(signal) {
+      if (!done) child.kill(signal);
+    },
+    exited,
+    async stop() {
+      if (!done) {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* exited meanwhile */ }
+      }
+      await exited;
+    },
+  };
+}
+
+async function collect(stream: ReadableStream<Uint8Array>, sink: (text: string) => void) {
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) sink(decoder.decode(chunk, { stream: true }));
+}
+
+/** Lines of a process log that look like a JavaScript stack trace. */
+export function stackTraceLines(log: string): string[] {
+  return log.split("\n").filter((line) =>
+    /^\s+at .+(\(|:\d+:\d+)/.test(line) || /\b(Uncaught|TypeError|ReferenceError)\b/.test(line)
+  );
+}
