@@ -21,13 +21,11 @@ export class BallotCache {
     return this.#entries.size;
   }
 
-  /** Drops ballots that ended, and those unused for `idleMs` unless `keep` says otherwise. */
-  prune(now: Date, idleMs: number, keep: (id: string) => boolean = () => false): number {
+  /** Drops every ballot that `keep` does not claim; returns how many went. */
+  prune(keep: (id: string) => boolean): number {
     let pruned = 0;
-    for (const [id, entry] of this.#entries) {
-      const ended = entry.ballot.endsAt !== null && entry.ballot.endsAt.getTime() <= now.getTime();
-      const idle = now.getTime() - entry.usedAt > idleMs;
-      if ((ended || idle) && !keep(id)) {
+    for (const id of this.#entries.keys()) {
+      if (!keep(id)) {
         this.#entries.delete(id);
         pruned++;
       }

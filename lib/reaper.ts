@@ -5,9 +5,6 @@ import type { LiveHub } from "./live.ts";
 export interface ReapDeps {
   hub: LiveHub;
   cache: BallotCache;
-  now?: () => Date;
-  /** Cached ballots unused for this long are dropped too. */
-  cacheIdleMs?: number;
   /** Announces ballots that opened or closed since the last cycle (cron only). */
   announce?: () => Promise<unknown>;
 }
@@ -17,15 +14,14 @@ export interface ReapReport {
   cachedBallots: number;
 }
 
+/**
+ * Cached ballot rows are kept only for ballots someone watches here: a ballot
+ * voted on without viewers is re-read at most once per cycle, which is cheap.
+ */
 export function reap(deps: ReapDeps): ReapReport {
-  const now = deps.now?.() ?? new Date();
   return {
     liveStates: deps.hub.prune(),
-    cachedBallots: deps.cache.prune(
-      now,
-      deps.cacheIdleMs ?? 10 * 60_000,
-      (id) => deps.hub.viewersOf(id) > 0,
-    ),
+    cachedBallots: deps.cache.prune((id) => deps.hub.viewersOf(id) > 0),
   };
 }
 
