@@ -126,7 +126,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
     claim: redis && ((key, ttlMs) => redis.claim(key, ttlMs)),
     now: oponn.now,
   });
-  const reapDeps = { hub, cache: oponn.cache, now: oponn.now, announce: () => announcer.run() };
+  const reapDeps = { hub, cache: oponn.cache, announce: () => announcer.run() };
   if (options.cron) scheduleReaper(reapDeps);
 
   // Requests being answered: a graceful stop waits for them before closing the database.

@@ -57,4 +57,3 @@ export async function recordVotes(sql: Sql, votes: VoteToRecord[]): Promise<Reco
     return "recorded";
   });
 }
-

@@ -1,0 +1,209 @@
+/**
+ * Property-based tests (fast-check) of validateCreateBallot: it never throws,
+ * whatever it accepts obeys every rule of SPEC section 2, and whatever it
+ * refuses carries only the spec's messages.
+ */
+import fc from "fast-check";
+import {
+  type CreateBallotForm,
+  MAX_DURATION_MINS,
+  validateCreateBallot,
+} from "../../lib/ballots.ts";
+import { assert, assertEquals } from "../_support/assert.ts";
+
+const NOW = new Date("2030-06-15T12:00:00Z");
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** The messages SPEC section 2 names, plus the few the code adds for input a browser never sends. */
+const MESSAGES: Record<string, (string | RegExp)[]> = {
+  measure: [
+    "at least 3 characters",
+    "at most 255 characters",
+    "must not contain control characters",
+  ],
+  options_raw: [
+    "between 1 and 64 characters",
+    "at least 2 options when write-ins are disabled",
+    "at least 1 item",
+    "must not contain control characters",
+    "at most 100 options",
+    /^duplicate option ".*"$/s,
+  ],
+  scheduled_start_time: [
+    "Scheduled start time is required when 'scheduled' is selected",
+    "Scheduled start time must be in the future",
+    "Invalid scheduled start time format",
+  ],
+  start_time_type: ["must be now or scheduled"],
+  duration_mins: ["must be a whole number of minutes", `at most ${MAX_DURATION_MINS} minutes`],
+};
+
+const codePoints = (text: string) => [...text].length;
+
+const edgyText = fc.oneof(
+  fc.string({ maxLength: 80 }),
+  fc.string({ unit: "grapheme", maxLength: 70 }),
+  fc.string({ unit: "binary", maxLength: 70 }),
+  fc.constantFrom(
+    "",
+    " ",
+    "ab",
+    "abc",
+    " abc ",
+    "a".repeat(255),
+    "a".repeat(256),
+    "\u0000abc",
+    "<b>x</b>",
+  ),
+);
+const option = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 8, unit: "grapheme-ascii" }),
+  fc.string({ maxLength: 70 }),
+  fc.constantFrom("", " ", "x".repeat(64), "x".repeat(65), "dup", "\u0085"),
+);
+const optionsRaw = fc.oneof(
+  fc.array(option, { maxLength: 110 }).map((parts) => parts.join(",")),
+  fc.string({ maxLength: 200 }),
+  fc.constantFrom(",,,", "a", "a,b", "a,a", ",".repeat(10_000)),
+);
+const duration = fc.oneof(
+  fc.nat({ max: MAX_DURATION_MINS + 10 }).map(String),
+  fc.constantFrom(
+    "",
+    "0",
+    "10",
+    "60",
+    "1440",
+    "-1",
+    "1.5",
+    "abc",
+    "1e3",
+    "0x10",
+    "99999999999999999999",
+  ),
+  fc.string({ maxLength: 12 }),
+);
+const scheduled = fc.oneof(
+  fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true })
+    .map((date) => date.toISOString()),
+  fc.constantFrom(
+    "",
+    "yesterday",
+    "2099-02-30T10:00",
+    "2099-01-01T24:00",
+    "2031-01-01T10:00+14:00",
+  ),
+  fc.string({ maxLength: 30 }),
+);
+
+const edgyForm: fc.Arbitrary<CreateBallotForm> = fc.record({
+  measure: edgyText,
+  options_raw: optionsRaw,
+  allow_write_in: fc.boolean(),
+  start_time_type: fc.oneof(fc.constantFrom("now", "scheduled"), fc.string({ maxLength: 10 })),
+  scheduled_start_time: scheduled,
+  tz_offset_mins: fc.oneof(
+    fc.constant(""),
+    fc.integer({ min: -1200, max: 1200 }).map(String),
+    fc.string({ maxLength: 6 }),
+  ),
+  duration_mins: duration,
+});
+
+/** What a person would type: mostly valid, with the odd slip. */
+const plainWord = fc.string({ minLength: 1, maxLength: 12, unit: "grapheme-ascii" })
+  .filter((word) => !word.includes(","));
+const plausibleForm: fc.Arbitrary<CreateBallotForm> = fc.record({
+  measure: fc.string({ minLength: 1, maxLength: 60, unit: "grapheme" }),
+  options_raw: fc.array(plainWord, { minLength: 1, maxLength: 8 }).map((words) => words.join(", ")),
+  allow_write_in: fc.boolean(),
+  start_time_type: fc.constantFrom("now", "now", "scheduled"),
+  scheduled_start_time: fc.date({
+    min: new Date("2030-06-01"),
+    max: new Date("2031-01-01"),
+    noInvalidDate: true,
+  })
+    .map((date) => date.toISOString().slice(0, 16)),
+  tz_offset_mins: fc.constantFrom("", "0", "60", "-300", "330"),
+  duration_mins: fc.constantFrom("10", "60", "1440", "0"),
+});
+
+const form = fc.oneof(edgyForm, plausibleForm);
+
+Deno.test("validateCreateBallot() never throws, and every refusal uses the spec's messages", () => {
+  fc.assert(
+    fc.property(form, (input) => {
+      const result = validateCreateBallot(input, NOW);
+      if (result.ok) return;
+      const fields = Object.entries(result.errors);
+      assert(fields.length > 0, "a refusal names at least one field");
+      for (const [field, message] of fields) {
+        const allowed = MESSAGES[field];
+        assert(allowed, `unexpected field ${field}`);
+        assert(
+          allowed.some((m) => typeof m === "string" ? m === message : m.test(message!)),
+          `unexpected message for ${field}: ${JSON.stringify(message)}`,
+        );
+      }
+    }),
+    { numRuns: 3_000 },
+  );
+});
+
+Deno.test("validateCreateBallot() accepts only ballots that obey every rule", () => {
+  let accepted = 0;
+  fc.assert(
+    fc.property(form, (input) => {
+      const result = validateCreateBallot(input, NOW);
+      if (!result.ok) return;
+      accepted++;
+      const ballot = result.value;
+      assertEquals(ballot.measure, input.measure.trim());
+      assert(
+        codePoints(ballot.measure) >= 3 && codePoints(ballot.measure) <= 255,
+        "measure length",
+      );
+      assert(!CONTROL.test(ballot.measure), "no control characters in the measure");
+      const expected = input.options_raw.split(",").map((o) => o.trim()).filter((o) => o !== "");
+      assertEquals(ballot.options, expected);
+      assert(ballot.options.length >= (input.allow_write_in ? 1 : 2), "enough options");
+      assert(ballot.options.length <= 100, "at most 100 options");
+      assertEquals(new Set(ballot.options).size, ballot.options.length, "no duplicates");
+      for (const o of ballot.options) {
+        assert(codePoints(o) >= 1 && codePoints(o) <= 64, `option length: ${o}`);
+        assert(!CONTROL.test(o), "no control characters in an option");
+      }
+      assertEquals(ballot.allowWriteIn, input.allow_write_in);
+      assert(["now", "scheduled"].includes(input.start_time_type), "a known start type");
+      if (input.start_time_type === "now") assertEquals(ballot.startsAt, NOW);
+      else assert(ballot.startsAt.getTime() > NOW.getTime(), "a scheduled start is in the future");
+      const minutes = input.duration_mins.trim() === "" ? 0 : Number(input.duration_mins.trim());
+      assert(/^\d*$/.test(input.duration_mins.trim()) && minutes <= MAX_DURATION_MINS, "duration");
+      if (minutes === 0) assertEquals(ballot.endsAt, null);
+      else assertEquals(ballot.endsAt!.getTime(), ballot.startsAt.getTime() + minutes * 60_000);
+    }),
+    { numRuns: 3_000 },
+  );
+  console.log(`accepted ${accepted} of 3000 generated forms`);
+  assert(accepted >= 150, `the generators reach valid ballots too (${accepted})`);
+});
+
+Deno.test("validateCreateBallot() agrees with a plain reading of the rules for ballots starting now", () => {
+  const oracle = (input: CreateBallotForm): boolean => {
+    const measure = input.measure.trim();
+    const options = input.options_raw.split(",").map((o) => o.trim()).filter(Boolean);
+    const duration = input.duration_mins.trim();
+    return codePoints(measure) >= 3 && codePoints(measure) <= 255 && !CONTROL.test(measure) &&
+      options.length >= (input.allow_write_in ? 1 : 2) && options.length <= 100 &&
+      options.every((o) => codePoints(o) <= 64 && !CONTROL.test(o)) &&
+      new Set(options).size === options.length &&
+      /^\d*$/.test(duration) && Number(duration || "0") <= MAX_DURATION_MINS;
+  };
+  fc.assert(
+    fc.property(form.map((input) => ({ ...input, start_time_type: "now" })), (input) => {
+      assertEquals(validateCreateBallot(input, NOW).ok, oracle(input), JSON.stringify(input));
+    }),
+    { numRuns: 3_000 },
+  );
+});
