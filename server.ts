@@ -55,7 +55,12 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
   const redis = config.redisUrl ? new RedisTransport(config.redisUrl) : undefined;
   const transport: LiveTransport = redis ?? new InProcessTransport();
   const writer = new VoteWriter((votes) => recordVotes(db.sql, votes), {
-    concurrency: Math.max(1, Math.min(4, db.poolSize - 2)),
+    // One transaction at a time: votes for a popular option all wait on that
+    // option's counter row, so parallel batches only serialise in Postgres while
+    // each costs its own round trip and commit. One batch in flight lets the
+    // next one grow (about 25 votes instead of 9 at 64 voters): measured by
+    // `deno task bench`, 1 in flight did 9,700 votes/s where 4 did 6,600.
+    concurrency: 1,
     maxBatch: 500,
     onCommitted: (ballotIds) => {
       for (const ballotId of ballotIds) {

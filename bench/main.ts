@@ -1,0 +1,652 @@
+/**
+ * `deno task bench`: measures Oponn against this machine's own limits and
+ * prints one table and one `BENCH_JSON {...}` line. See DESIGN.md section 4.
+ *
+ * Phases (each against processes of their own, over loopback):
+ *   http     — a bare Deno.serve answering 204: the HTTP ceiling of the load generator + runtime
+ *   fanout   — N live viewers on one ballot of ONE Oponn process, votes at a steady rate:
+ *              commit → last viewer latency, resident memory per idle viewer
+ *   votes    — 64 voters, all on one option, full POST /vote path: votes/s, p50/p99
+ *   pgbench  — the database alone at the same concurrency: naive, insert-only, batched
+ *   scaleout — the same vote load split over 2 Oponn processes sharing Postgres and Redis
+ *   render   — the results page with 10 votes and with 1,000,000 votes on the ballot
+ */
+import postgres from "postgres";
+import { mergeDeliveries, voteLatencies } from "./fanout.ts";
+import { csrfTokenOf, encodeRequest, Http1Connection, setCookies } from "./http1.ts";
+import { type BenchOptions, parseOptions } from "./options.ts";
+import { createScratchTables, type PgbenchResult, runPgbench, type ScriptName } from "./pgbench.ts";
+import { type Child, cpuMs, rssKiB, runToResult, sleep, spawnDeno } from "./proc.ts";
+import { Histogram, percentileOf, round } from "./stats.ts";
+import type { ViewersConfig, ViewersResult } from "./viewers.ts";
+import type { VotersConfig, VotersResult } from "./voters.ts";
+import { printTable } from "./report.ts";
+
+export interface VoteFigures {
+  votesPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  maxMs: number;
+  votes: number;
+  errors: number;
+  /** The option's counter in the database equals the number of 2xx answers. */
+  counted: boolean;
+  /** Oponn's CPU time (user + system, all its processes) per vote answered. */
+  serverCpuUsPerVote: number;
+}
+
+export interface FanoutFigures {
+  viewers: number;
+  opened: number;
+  failed: number;
+  lost: number;
+  viewerProcesses: number;
+  votes: number;
+  voteErrors: number;
+  votesPerS: number;
+  /** Vote answer time p99 while the fan-out runs. */
+  voteP99Ms: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  undelivered: number;
+  rssBeforeKiB: number;
+  rssAfterKiB: number;
+  kibPerViewer: number;
+  openSeconds: number;
+  /** Oponn's CPU use while the votes ran (100 = one core). */
+  serverCpuPercent: number;
+}
+
+export interface RenderFigures {
+  votes: number;
+  requests: number;
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  bytes: number;
+}
+
+export interface BenchReport {
+  date: string;
+  machine: {
+    cores: number;
+    memoryGiB: number;
+    loadAverage: string;
+    deno: string;
+    postgres?: string;
+  };
+  options: {
+    smoke: boolean;
+    durationS: number;
+    voters: number;
+    viewers: number[];
+    fanoutRate: number;
+    renderVotes: number;
+  };
+  httpCeiling?: {
+    requestsPerS: number;
+    p50Ms: number;
+    p99Ms: number;
+    errors: number;
+    serverCpuUsPerRequest: number;
+  };
+  /** RSS per idle event stream held by a bare Deno.serve (the runtime's floor). */
+  sseFloor?: { streams: number; kibPerStream: number };
+  votes?: VoteFigures;
+  pgbench?: Partial<Record<ScriptName, PgbenchResult>>;
+  scaleout?: { oneProcess?: number; twoProcesses: VoteFigures; ratio?: number };
+  fanout: FanoutFigures[];
+  render?: { small: RenderFigures; large: RenderFigures; ratio: number };
+  /** The vote writer during the one-process vote phase. */
+  writer?: { batches: number; votes: number; votesPerBatch: number };
+  failures: string[];
+}
+
+const options = (() => {
+  try {
+    return parseOptions(Deno.args);
+  } catch (error) {
+    console.error((error as Error).message);
+    Deno.exit(2);
+  }
+})();
+
+const want = (phase: string) => !options.only || options.only.has(phase);
+const phaseMs = options.durationS * 1000;
+const warmupMs = options.warmupS * 1000;
+const benchStarted = performance.now();
+const log = (message: string) =>
+  console.error(`bench ${((performance.now() - benchStarted) / 1000).toFixed(1)}s: ${message}`);
+/** Waits for things to settle (RSS, last broadcasts); shorter in smoke mode. */
+const settle = (ms: number) => sleep(options.smoke ? ms / 10 : ms);
+
+const report: BenchReport = {
+  date: new Date().toISOString(),
+  machine: {
+    cores: navigator.hardwareConcurrency,
+    memoryGiB: round(Deno.systemMemoryInfo().total / 2 ** 30, 1),
+    loadAverage: Deno.loadavg().map((value) => value.toFixed(2)).join(" "),
+    deno: Deno.version.deno,
+  },
+  options: {
+    smoke: options.smoke,
+    durationS: options.durationS,
+    voters: options.voters,
+    viewers: options.viewers,
+    fanoutRate: options.fanoutRate,
+    renderVotes: options.renderVotes,
+  },
+  fanout: [],
+  failures: [],
+};
+
+/** Fatal: Oponn did not start, or a vote request failed when none should. */
+class BenchFailure extends Error {}
+
+const children = new Set<Child>();
+
+async function startOponn(dbUrl: string): Promise<{ child: Child; url: string }> {
+  const child = spawnDeno("main.ts", [], {
+    manyFiles: true,
+    // e.g. BENCH_OPONN_FLAGS="--cpu-prof --cpu-prof-dir=bench/out" to profile the server.
+    flags: Deno.env.get("BENCH_OPONN_FLAGS")?.split(" ").filter(Boolean),
+    env: {
+      PORT: "0",
+      HOST: "127.0.0.1",
+      DATABASE_URL: dbUrl,
+      REDIS_URL: options.redisUrl,
+      OPONN_ENV: "test",
+      OPONN_RATE_LIMIT: "off",
+      OPONN_SKIP_CSRF: "",
+    },
+  });
+  children.add(child);
+  try {
+    const match = await child.waitFor(/oponn listening on (http:\/\/[\d.]+:\d+)/, 60_000);
+    return { child, url: match[1] };
+  } catch (error) {
+    await child.stop();
+    children.delete(child);
+    throw new BenchFailure(`Oponn failed to start: ${(error as Error).message}`);
+  }
+}
+
+async function stopChild(child: Child): Promise<void> {
+  await child.stop();
+  children.delete(child);
+}
+
+/** GET /create for a cookie and token, POST the form, return the new ballot's id. */
+async function createBallot(base: string, measure: string, choices: string[]): Promise<string> {
+  const url = new URL(base);
+  const conn = await Http1Connection.open(url.hostname, Number(url.port));
+  try {
+    const page = await conn.request(
+      encodeRequest("GET", "/create", url.host, { Accept: "text/html" }),
+    );
+    const cookie = setCookies(page.head).get("oponn_csrf_token");
+    const token = csrfTokenOf(new TextDecoder().decode(page.body));
+    if (!cookie || !token) throw new BenchFailure(`GET /create: HTTP ${page.status}, no token`);
+    const body = new URLSearchParams({
+      "X-CSRF-Token": token,
+      measure,
+      options_raw: choices.join(", "),
+      start_time_type: "now",
+      duration_mins: "240",
+    }).toString();
+    const created = await conn.request(encodeRequest("POST", "/create", url.host, {
+      Cookie: `oponn_csrf_token=${cookie}`,
+      "Content-Type": "application/x-www-form-urlencoded",
+    }, body));
+    const location = /\r\nlocation:\s*\/vote\/([^\r]+)/i.exec(created.head)?.[1];
+    if (created.status !== 303 || !location) {
+      throw new BenchFailure(`POST /create: HTTP ${created.status}`);
+    }
+    return location.trim();
+  } finally {
+    conn.close();
+  }
+}
+
+/** The closed-loop vote load, split over `generators` processes. */
+async function driveVotes(
+  targets: string[],
+  path: string,
+  setup: boolean,
+): Promise<{ result: VotersResult; histogram: Histogram }> {
+  const generators = Math.max(1, Math.min(options.generators, options.voters));
+  const runs = await Promise.all(Array.from({ length: generators }, (_, index) => {
+    const connections = Math.floor(options.voters / generators) +
+      (index < options.voters % generators ? 1 : 0);
+    const config: VotersConfig = {
+      targets,
+      path,
+      option: "yes",
+      connections,
+      warmupMs,
+      durationMs: phaseMs,
+      setup,
+    };
+    return runToResult<VotersResult>("bench/voters.ts", config, warmupMs + phaseMs + 60_000);
+  }));
+  const histogram = new Histogram();
+  const result: VotersResult = {
+    ok: 0,
+    okTotal: 0,
+    errors: 0,
+    errorSamples: [],
+    windowMs: phaseMs,
+    latency: histogram.toJSON(),
+  };
+  for (const run of runs) {
+    histogram.merge(run.latency);
+    result.ok += run.ok;
+    result.okTotal += run.okTotal;
+    result.errors += run.errors;
+    result.errorSamples.push(...run.errorSamples);
+  }
+  return { result, histogram };
+}
+
+async function voteFigures(
+  sql: postgres.Sql,
+  ballotId: string,
+  targets: string[],
+  pids: number[],
+): Promise<VoteFigures> {
+  const cpuBefore = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const { result, histogram } = await driveVotes(targets, `/vote/${ballotId}`, true);
+  const cpuUsed = pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore;
+  const [row] = await sql<{ votes: string }[]>`
+    select votes::text from ballot_options where ballot_id = ${ballotId} and label = 'yes'`;
+  const counted = Number(row?.votes) === result.okTotal;
+  if (result.errors > 0) {
+    report.failures.push(`vote errors: ${result.errors} (${result.errorSamples.join(" | ")})`);
+  }
+  if (!counted) {
+    report.failures.push(`counter ${row?.votes} != ${result.okTotal} votes answered 2xx`);
+  }
+  return {
+    votesPerS: round(result.ok / options.durationS, 0),
+    p50Ms: round(histogram.percentile(50), 2),
+    p99Ms: round(histogram.percentile(99), 2),
+    meanMs: round(histogram.meanMs, 2),
+    maxMs: round(histogram.maxMs, 2),
+    votes: result.ok,
+    errors: result.errors,
+    counted,
+    serverCpuUsPerVote: round(1000 * cpuUsed / Math.max(1, result.okTotal), 1),
+  };
+}
+
+async function httpCeiling(): Promise<void> {
+  log("http: bare Deno.serve answering 204");
+  const bare = spawnDeno("bench/bare_server.ts", []);
+  children.add(bare);
+  try {
+    const port = (await bare.waitFor(/^listening (\d+)/, 30_000))[1];
+    const cpuBefore = cpuMs(bare.pid);
+    const { result, histogram } = await driveVotes([`http://127.0.0.1:${port}`], "/vote/x", false);
+    const cpuUsed = cpuMs(bare.pid) - cpuBefore;
+    report.httpCeiling = {
+      requestsPerS: round(result.ok / options.durationS, 0),
+      p50Ms: round(histogram.percentile(50), 2),
+      p99Ms: round(histogram.percentile(99), 2),
+      errors: result.errors,
+      serverCpuUsPerRequest: round(1000 * cpuUsed / Math.max(1, result.okTotal), 1),
+    };
+    // The runtime's own memory per idle event stream, with the bench's viewers.
+    const streams = Math.min(Math.max(...options.viewers), 5_000);
+    await settle(500);
+    const before = rssKiB(bare.pid);
+    const viewers = spawnDeno("bench/viewers.ts", [
+      JSON.stringify({ target: `http://127.0.0.1:${port}`, path: "/sse", count: streams }),
+    ], { manyFiles: true, stdin: true, echoStderr: true });
+    children.add(viewers);
+    try {
+      const ready = JSON.parse((await viewers.waitFor(/^READY (.*)$/, 120_000))[1]);
+      await settle(2_000);
+      const after = rssKiB(bare.pid);
+      report.sseFloor = {
+        streams: ready.opened,
+        kibPerStream: round((after - before) / Math.max(1, ready.opened), 1),
+      };
+    } finally {
+      await stopChild(viewers);
+    }
+  } finally {
+    await stopChild(bare);
+  }
+}
+
+async function fanout(base: string, pid: number, viewers: number): Promise<FanoutFigures> {
+  log(`fanout: ${viewers} viewers, votes at ${options.fanoutRate}/s`);
+  const ballotId = await createBallot(base, `fan-out to ${viewers} viewers`, ["yes", "no"]);
+  const path = `/ballots/${ballotId}/live-results`;
+  await settle(500);
+  const rssBeforeKiB = rssKiB(pid);
+  const processes = Math.ceil(viewers / options.viewersPerProcess);
+  const openStarted = performance.now();
+  const clients = Array.from({ length: processes }, (_, index) => {
+    const count = Math.floor(viewers / processes) + (index < viewers % processes ? 1 : 0);
+    const config: ViewersConfig = { target: base, path, count };
+    const child = spawnDeno("bench/viewers.ts", [JSON.stringify(config)], {
+      manyFiles: true,
+      stdin: true,
+      echoStderr: true,
+    });
+    children.add(child);
+    return child;
+  });
+  try {
+    const ready = await Promise.all(
+      clients.map(async (child) =>
+        JSON.parse((await child.waitFor(/^READY (.*)$/, 180_000))[1]) as {
+          opened: number;
+          failed: number;
+          failures: string[];
+        }
+      ),
+    );
+    const openSeconds = (performance.now() - openStarted) / 1000;
+    const opened = ready.reduce((sum, part) => sum + part.opened, 0);
+    const failed = ready.reduce((sum, part) => sum + part.failed, 0);
+    for (const part of ready) {
+      if (part.failures.length) report.failures.push(`viewers: ${part.failures.join(" | ")}`);
+    }
+    await settle(2_000);
+    const rssAfterKiB = rssKiB(pid);
+
+    const cpuBefore = cpuMs(pid);
+    const votingFrom = performance.now();
+    const votes = await runToResult<VotersResult>(
+      "bench/voters.ts",
+      {
+        targets: [base],
+        path: `/vote/${ballotId}`,
+        option: "yes",
+        // Enough connections that the schedule holds even when answers slow down.
+        connections: Math.max(4, Math.ceil(options.fanoutRate / 2)),
+        warmupMs: 0,
+        durationMs: phaseMs,
+        ratePerS: options.fanoutRate,
+        setup: true,
+        recordTimes: true,
+      } satisfies VotersConfig,
+      phaseMs + 60_000,
+    );
+    if (votes.errors > 0) {
+      report.failures.push(
+        `fan-out vote errors: ${votes.errors} (${votes.errorSamples.join(" | ")})`,
+      );
+    }
+    const serverCpuPercent = round(
+      100 * (cpuMs(pid) - cpuBefore) / (performance.now() - votingFrom),
+      0,
+    );
+    // The last votes' update is at most a flush interval and a broadcast away.
+    await settle(2_000);
+    const results = await Promise.all(clients.map(async (child) => {
+      await child.write("stop\n");
+      return JSON.parse((await child.waitFor(/^RESULT (.*)$/, 60_000))[1]) as ViewersResult;
+    }));
+    const lost = results.reduce((sum, part) => sum + part.lost, 0);
+    const deliveries = mergeDeliveries(results);
+    const { latenciesMs, undelivered } = voteLatencies(votes.answeredAt ?? [], deliveries, opened);
+    return {
+      viewers,
+      opened,
+      failed,
+      lost,
+      viewerProcesses: processes,
+      votes: votes.okTotal,
+      voteErrors: votes.errors,
+      votesPerS: round(votes.okTotal / options.durationS, 0),
+      voteP99Ms: round(Histogram.from(votes.latency).percentile(99), 1),
+      p50Ms: round(percentileOf(latenciesMs, 50), 1),
+      p99Ms: round(percentileOf(latenciesMs, 99), 1),
+      maxMs: round(Math.max(...latenciesMs), 1),
+      undelivered,
+      rssBeforeKiB,
+      rssAfterKiB,
+      kibPerViewer: round((rssAfterKiB - rssBeforeKiB) / Math.max(1, opened), 1),
+      openSeconds: round(openSeconds, 1),
+      serverCpuPercent,
+    };
+  } finally {
+    await Promise.all(clients.map((child) => stopChild(child)));
+    // Let the server notice the closed streams before the next phase.
+    await settle(1_000);
+  }
+}
+
+/** 10 votes through the real path (page for the cookie and token, then POST). */
+async function castTen(base: string, ballotId: string): Promise<void> {
+  const url = new URL(base);
+  const conn = await Http1Connection.open(url.hostname, Number(url.port));
+  try {
+    const page = await conn.request(encodeRequest("GET", `/vote/${ballotId}`, url.host, {}));
+    const cookie = setCookies(page.head).get("oponn_csrf_token")!;
+    const token = csrfTokenOf(new TextDecoder().decode(page.body))!;
+    const vote = encodeRequest("POST", `/vote/${ballotId}`, url.host, {
+      Cookie: `oponn_csrf_token=${cookie}`,
+      "X-CSRF-Token": token,
+      "HX-Request": "true",
+      "Content-Type": "application/x-www-form-urlencoded",
+    }, "option=yes");
+    for (let i = 0; i < 10; i++) {
+      const response = await conn.request(vote);
+      if (response.status !== 204) throw new BenchFailure(`render vote: HTTP ${response.status}`);
+    }
+  } finally {
+    conn.close();
+  }
+}
+
+/**
+ * Two ballots, one with 10 votes and one with `renderVotes` (10 cast, the rest
+ * inserted with SQL into the audit trail and the counter), their results pages
+ * requested in turn over one keep-alive connection so both are timed under
+ * the same conditions.
+ */
+async function render(base: string, sql: postgres.Sql): Promise<void> {
+  log(`render: results page at 10 and ${options.renderVotes} votes`);
+  const smallId = await createBallot(base, "render cost, 10 votes", ["yes", "no", "maybe"]);
+  const largeId = await createBallot(base, "render cost, many votes", ["yes", "no", "maybe"]);
+  await castTen(base, smallId);
+  await castTen(base, largeId);
+  const extra = options.renderVotes - 10;
+  const inserting = performance.now();
+  await sql.begin(async (tx) => {
+    await tx`
+      insert into votes (ballot_id, option_label, write_in)
+      select ${largeId}, 'yes', false from generate_series(1, ${extra})`;
+    await tx`
+      update ballot_options set votes = votes + ${extra}
+      where ballot_id = ${largeId} and label = 'yes'`;
+  });
+  await sql`analyze votes`;
+  log(`render: inserted ${extra} votes in ${Math.round(performance.now() - inserting)} ms`);
+
+  const url = new URL(base);
+  const conn = await Http1Connection.open(url.hostname, Number(url.port));
+  const cases = [
+    { id: smallId, votes: 10, times: [] as number[], bytes: 0 },
+    { id: largeId, votes: options.renderVotes, times: [] as number[], bytes: 0 },
+  ].map((entry) => ({
+    ...entry,
+    request: encodeRequest("GET", `/results/${entry.id}`, url.host, {
+      Accept: "text/html",
+      Cookie: `oponn_csrf_token=${"a".repeat(43)}`,
+    }),
+  }));
+  const warmUp = 50;
+  try {
+    for (let i = 0; i < warmUp + options.renderRequests; i++) {
+      for (const entry of i % 2 === 0 ? cases : [...cases].reverse()) {
+        const started = performance.now();
+        const response = await conn.request(entry.request);
+        const elapsed = performance.now() - started;
+        if (response.status !== 200) {
+          throw new BenchFailure(`results page: HTTP ${response.status}`);
+        }
+        if (!new TextDecoder().decode(response.body).includes(`data-count="${entry.votes}"`)) {
+          throw new BenchFailure(`results page does not show ${entry.votes} votes`);
+        }
+        entry.bytes = response.body.length;
+        if (i >= warmUp) entry.times.push(elapsed);
+      }
+    }
+  } finally {
+    conn.close();
+  }
+  const [small, large] = cases.map(({ votes, times, bytes }): RenderFigures => ({
+    votes,
+    requests: times.length,
+    meanMs: round(times.reduce((sum, time) => sum + time, 0) / times.length, 3),
+    p50Ms: round(percentileOf(times, 50), 3),
+    p99Ms: round(percentileOf(times, 99), 3),
+    bytes,
+  }));
+  report.render = { small, large, ratio: round(large.meanMs / small.meanMs, 3) };
+}
+
+async function pgbench(dbUrl: string, sql: postgres.Sql): Promise<void> {
+  await createScratchTables(sql);
+  report.pgbench = {};
+  for (const name of ["naive", "insert", "batched"] as const) {
+    log(`pgbench: ${name}, ${options.voters} clients, ${options.durationS} s`);
+    report.pgbench[name] = await runPgbench(dbUrl, name, options.voters, options.durationS);
+  }
+}
+
+async function writerStats(base: string): Promise<{ batches: number; votes: number } | undefined> {
+  try {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const batches = /^oponn_vote_batches (\d+)/m.exec(text);
+    const votes = /^oponn_votes_written (\d+)/m.exec(text);
+    if (!batches || !votes) return undefined;
+    return { batches: Number(batches[1]), votes: Number(votes[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs one phase; a failure is recorded and the bench goes on, unless it is fatal. */
+async function phase(name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    if (error instanceof BenchFailure) throw error;
+    report.failures.push(`${name}: ${(error as Error).message}`);
+    log(`${name} failed: ${(error as Error).stack ?? error}`);
+  }
+}
+
+async function run(): Promise<void> {
+  const needsOponn = ["fanout", "votes", "scaleout", "render", "pgbench"].some(want);
+  if (!needsOponn) {
+    if (want("http")) await phase("http", httpCeiling);
+    return;
+  }
+
+  const dbName = `oponn_bench_${Date.now().toString(36)}_${Deno.pid}`;
+  const admin = postgres(options.adminUrl, { max: 1, onnotice: () => {} });
+  const dbUrlObject = new URL(options.adminUrl);
+  dbUrlObject.pathname = `/${dbName}`;
+  const dbUrl = dbUrlObject.href;
+  const [{ version }] = await admin<{ version: string }[]>`select version()`;
+  report.machine.postgres = version.split(" on ")[0];
+  await admin.unsafe(`create database ${dbName}`);
+  log(`database ${dbName} created`);
+  let sql: postgres.Sql | undefined;
+  try {
+    // Both Oponn processes start while the HTTP ceiling is measured (their start-up
+    // falls in its warm-up); B idles until the scale-out phase.
+    const startingA = startOponn(dbUrl);
+    const startingB = want("scaleout") ? startOponn(dbUrl) : undefined;
+    startingA.catch(() => {});
+    startingB?.catch(() => {});
+    if (want("http")) await phase("http", httpCeiling);
+    const a = await startingA;
+    log(`oponn A at ${a.url} (pid ${a.child.pid})`);
+    sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
+    // Warm the routes once.
+    const warm = await createBallot(a.url, "warm-up", ["yes", "no"]);
+    await (await fetch(`${a.url}/results/${warm}`)).text();
+
+    const db = sql;
+    if (want("fanout")) {
+      // Each size on a process of its own that has held no viewers before, so the
+      // memory per viewer is not flattered by memory the last size freed.
+      for (const [index, viewers] of options.viewers.entries()) {
+        await phase(`fanout ${viewers}`, async () => {
+          const server = index === 0 ? a : await startOponn(dbUrl);
+          try {
+            report.fanout.push(await fanout(server.url, server.child.pid, viewers));
+          } finally {
+            if (server !== a) await stopChild(server.child);
+          }
+        });
+      }
+    }
+    if (want("votes")) {
+      log(`votes: ${options.voters} voters on one option, ${options.durationS} s, one process`);
+      const ballotId = await createBallot(a.url, "one hot option", ["yes", "no"]);
+      const before = await writerStats(a.url);
+      report.votes = await voteFigures(sql, ballotId, [a.url], [a.child.pid]);
+      const after = await writerStats(a.url);
+      if (before && after) {
+        const batches = after.batches - before.batches;
+        const votes = after.votes - before.votes;
+        report.writer = { batches, votes, votesPerBatch: round(votes / Math.max(1, batches), 1) };
+      }
+    }
+    if (want("pgbench")) await phase("pgbench", () => pgbench(dbUrl, db));
+    if (startingB) {
+      const b = await startingB;
+      log(`scaleout: oponn B at ${b.url}; ${options.voters} voters split over A and B`);
+      try {
+        const ballotId = await createBallot(a.url, "two processes", ["yes", "no"]);
+        const two = await voteFigures(sql, ballotId, [a.url, b.url], [a.child.pid, b.child.pid]);
+        const one = report.votes?.votesPerS;
+        report.scaleout = {
+          oneProcess: one,
+          twoProcesses: two,
+          ratio: one ? round(two.votesPerS / one, 2) : undefined,
+        };
+      } finally {
+        await stopChild(b.child);
+      }
+    }
+    if (want("render")) await phase("render", () => render(a.url, db));
+    const stderr = a.child.output().stderr.trim();
+    await stopChild(a.child);
+    if (stderr) log(`oponn A stderr (tail):\n${stderr.slice(-2000)}`);
+  } finally {
+    await sql?.end({ timeout: 2 });
+    for (const child of children) await child.stop();
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch((error) =>
+      log(`could not drop ${dbName}: ${error.message}`)
+    );
+    await admin.end({ timeout: 2 });
+    log(`database ${dbName} dropped`);
+  }
+}
+
+let exitCode = 0;
+try {
+  await run();
+} catch (error) {
+  exitCode = 1;
+  report.failures.push((error as Error).message);
+  console.error(`bench: ${(error as Error).stack ?? error}`);
+}
+printTable(report, options satisfies BenchOptions);
+console.log(`BENCH_JSON ${JSON.stringify(report)}`);
+if (report.failures.some((failure) => /vote errors|counter|Oponn failed/.test(failure))) {
+  exitCode = 1;
+}
+Deno.exit(exitCode);

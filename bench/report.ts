@@ -1,0 +1,183 @@
+/** The bench's one table: each figure next to what it is compared with and its goal. */
+import type { BenchReport } from "./main.ts";
+import type { BenchOptions } from "./options.ts";
+
+type Verdict = "met" | "NOT MET" | "";
+
+interface Row {
+  figure: string;
+  measured: string;
+  compared: string;
+  goal: string;
+  verdict: Verdict;
+}
+
+const int = (value: number | undefined) =>
+  value === undefined || !Number.isFinite(value)
+    ? "n/a"
+    : Math.round(value).toLocaleString("en-US");
+const ms = (value: number | undefined, digits = 1) =>
+  value === undefined || !Number.isFinite(value) ? "n/a" : `${value.toFixed(digits)} ms`;
+const verdict = (ok: boolean | undefined): Verdict =>
+  ok === undefined ? "" : ok ? "met" : "NOT MET";
+
+export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
+  const rows: Row[] = [];
+  const pg = report.pgbench;
+  const votes = report.votes;
+  const n = options.voters;
+  if (votes) {
+    rows.push({
+      figure: `votes/s, ${n} voters, one option, POST /vote (1 process)`,
+      measured: int(votes.votesPerS),
+      compared: [
+        pg?.naive && `${(votes.votesPerS / pg.naive.votesPerS).toFixed(1)}x naive`,
+        pg?.insert && `${(votes.votesPerS / pg.insert.votesPerS).toFixed(2)}x insert-alone`,
+      ].filter(Boolean).join(", "),
+      goal: ">= 10,000",
+      verdict: verdict(votes.votesPerS >= 10_000),
+    });
+    if (report.writer) {
+      rows.push({
+        figure: "vote writer: votes per transaction; server CPU per vote",
+        measured: `${report.writer.votesPerBatch}`,
+        compared: `${
+          int(report.writer.batches)
+        } transactions; ${votes.serverCpuUsPerVote} µs CPU/vote`,
+        goal: "",
+        verdict: "",
+      });
+    }
+    rows.push({
+      figure: "vote latency p50 / p99",
+      measured: `${ms(votes.p50Ms, 2)} / ${ms(votes.p99Ms, 2)}`,
+      compared: `mean ${ms(votes.meanMs, 2)}, max ${ms(votes.maxMs, 1)}`,
+      goal: "p99 <= 50 ms",
+      verdict: verdict(votes.p99Ms <= 50),
+    });
+  }
+  if (report.httpCeiling) {
+    rows.push({
+      figure: `HTTP ceiling: bare Deno.serve 204, ${n} connections`,
+      measured: `${int(report.httpCeiling.requestsPerS)} req/s`,
+      compared: `p50 ${ms(report.httpCeiling.p50Ms, 2)}, p99 ${
+        ms(report.httpCeiling.p99Ms, 2)
+      }; ${report.httpCeiling.serverCpuUsPerRequest} µs CPU/request`,
+      goal: "limit",
+      verdict: "",
+    });
+  }
+  const pgRow = (key: "naive" | "insert" | "batched", label: string) => {
+    const result = pg?.[key];
+    if (!result) return;
+    rows.push({
+      figure: label,
+      measured: key === "batched"
+        ? `${int(result.votesPerS)} votes/s`
+        : `${int(result.votesPerS)} votes/s`,
+      compared: key === "batched"
+        ? `${int(result.tps)} tps x 10, avg ${ms(result.latencyAvgMs, 2)}`
+        : `${int(result.tps)} tps, avg ${ms(result.latencyAvgMs, 2)}`,
+      goal: "limit",
+      verdict: "",
+    });
+  };
+  pgRow("naive", `pgbench (a) naive: insert + votes+1, one option, ${n} clients`);
+  pgRow("insert", `pgbench (b) the insert alone, ${n} clients`);
+  pgRow("batched", `pgbench (c) Oponn's batch of 10, ${n} clients`);
+  if (report.scaleout) {
+    const two = report.scaleout.twoProcesses;
+    rows.push({
+      figure: `votes/s, 2 processes (Redis), ${n} voters split`,
+      measured: int(two.votesPerS),
+      compared: `${report.scaleout.ratio ?? "n/a"}x of 1 process; p99 ${ms(two.p99Ms, 2)}`,
+      goal: "reported",
+      verdict: "",
+    });
+  }
+  for (const fan of report.fanout) {
+    const full = fan.viewers >= 10_000;
+    rows.push({
+      figure: `live viewers held by one process`,
+      measured: `${int(fan.opened)} of ${int(fan.viewers)}`,
+      compared: `${fan.failed} failed, ${fan.lost} dropped, opened in ${fan.openSeconds} s`,
+      goal: full ? "10,000" : "",
+      verdict: full ? verdict(fan.opened >= 10_000 && fan.lost === 0) : "",
+    });
+    rows.push({
+      figure: `commit -> last of ${int(fan.viewers)} viewers, p50 / p99`,
+      measured: `${ms(fan.p50Ms, 0)} / ${ms(fan.p99Ms, 0)}`,
+      compared: `${int(fan.votesPerS)} votes/s, max ${
+        ms(fan.maxMs, 0)
+      }, ${fan.undelivered} undelivered, vote p99 ${
+        ms(fan.voteP99Ms, 0)
+      }, server CPU ${fan.serverCpuPercent}%`,
+      goal: "p99 <= 1 s",
+      verdict: verdict(fan.p99Ms <= 1000 && fan.undelivered === 0),
+    });
+    rows.push({
+      figure: `memory per idle viewer (${int(fan.viewers)})`,
+      measured: `${fan.kibPerViewer.toFixed(1)} KiB`,
+      compared: `RSS ${int(fan.rssBeforeKiB / 1024)} -> ${int(fan.rssAfterKiB / 1024)} MiB`,
+      goal: "<= 20 KiB",
+      verdict: verdict(fan.kibPerViewer <= 20),
+    });
+  }
+  if (report.sseFloor) {
+    rows.push({
+      figure: "runtime floor: bare Deno.serve, one idle event stream",
+      measured: `${report.sseFloor.kibPerStream.toFixed(1)} KiB`,
+      compared: `${int(report.sseFloor.streams)} streams`,
+      goal: "limit",
+      verdict: "",
+    });
+  }
+  if (report.render) {
+    const { small, large, ratio } = report.render;
+    rows.push({
+      figure: `results page, ${int(small.votes)} votes: mean / p50`,
+      measured: `${ms(small.meanMs, 2)} / ${ms(small.p50Ms, 2)}`,
+      compared: `${small.requests} requests, ${int(small.bytes)} bytes`,
+      goal: "",
+      verdict: "",
+    });
+    rows.push({
+      figure: `results page, ${int(large.votes)} votes: mean / p50`,
+      measured: `${ms(large.meanMs, 2)} / ${ms(large.p50Ms, 2)}`,
+      compared: `${ratio.toFixed(2)}x the ${int(small.votes)}-vote page`,
+      goal: "within 20%",
+      verdict: verdict(Math.abs(ratio - 1) <= 0.2),
+    });
+  }
+  return rows;
+}
+
+export function printTable(report: BenchReport, options: BenchOptions): void {
+  const rows = tableRows(report, options);
+  const header: Row = {
+    figure: "figure",
+    measured: "measured",
+    compared: "compared with",
+    goal: "goal",
+    verdict: "" as Verdict,
+  };
+  const cells = (row: Row) => [row.figure, row.measured, row.compared, row.goal, row.verdict];
+  const widths = cells(header).map((_, column) =>
+    Math.max(...[header, ...rows].map((row) => cells(row)[column].length))
+  );
+  const line = (row: Row) =>
+    `| ${cells(row).map((cell, column) => cell.padEnd(widths[column])).join(" | ")} |`;
+  const m = report.machine;
+  console.log(
+    `\nOponn bench ${report.date}${options.smoke ? " (smoke)" : ""}: ${m.cores} cores, ` +
+      `${m.memoryGiB} GiB, load ${m.loadAverage}, Deno ${m.deno}${
+        m.postgres ? `, ${m.postgres}` : ""
+      }, phases ${options.durationS} s`,
+  );
+  console.log(line(header));
+  console.log(`|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`);
+  for (const row of rows) console.log(line(row));
+  if (report.failures.length > 0) {
+    console.log(`failures:\n${report.failures.map((failure) => `  - ${failure}`).join("\n")}`);
+  }
+}

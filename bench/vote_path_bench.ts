@@ -1,0 +1,105 @@
+/**
+ * Micro-benchmarks of the vote path's JavaScript, without sockets or a
+ * database: the whole app answering a vote POST (middleware, CSRF, form,
+ * rules, writer hand-off), and the same with a writer that answers at once.
+ *
+ *   deno bench -A bench/vote_path_bench.ts
+ */
+import { createApp } from "../app.ts";
+import type { Ballot } from "../lib/ballots.ts";
+import { loadConfig } from "../lib/config.ts";
+import { LiveHub } from "../lib/live.ts";
+import { InProcessTransport } from "../lib/live_transport.ts";
+import { Metrics } from "../lib/metrics.ts";
+import { Oponn } from "../lib/oponn.ts";
+import { DEFAULT_STREAM_CAPS, StreamLimiter } from "../lib/rate_limit.ts";
+import { loadStaticAssets } from "../lib/static_assets.ts";
+import type { Sql } from "../lib/stores/database.ts";
+import { recordVotes } from "../lib/stores/votes.ts";
+import { VoteWriter } from "../lib/vote_writer.ts";
+import type { AppDeps } from "../routes/_context.ts";
+
+const ballot: Ballot = {
+  id: "BenchBenchBench1",
+  measure: "bench",
+  options: ["yes", "no"],
+  allowWriteIn: false,
+  startsAt: new Date(Date.now() - 60_000),
+  endsAt: null,
+} as Ballot;
+
+const config = { ...loadConfig({ OPONN_ENV: "test" }), rateLimit: false };
+const writer = new VoteWriter((votes) => Promise.resolve(votes.map(() => "recorded" as const)), {
+  concurrency: 4,
+  maxBatch: 500,
+});
+const oponn = new Oponn({ sql: undefined as unknown as Sql, writer });
+oponn.cache.set(ballot);
+const assets = await loadStaticAssets();
+const deps: AppDeps = {
+  config,
+  oponn,
+  hub: new LiveHub({ render: () => Promise.resolve(null), transport: new InProcessTransport() }),
+  metrics: new Metrics(),
+  assets: {
+    css: assets.get("/static/app.css")!.href,
+    htmx: assets.get("/vendor/htmx.min.js")!.href,
+    sse: assets.get("/vendor/sse.min.js")!.href,
+    app: assets.get("/islands/app.js")!.href,
+  },
+  ready: () => Promise.resolve(true),
+  draining: () => false,
+  limits: { streams: new StreamLimiter({ ...DEFAULT_STREAM_CAPS, perAddress: Infinity }) },
+};
+const app = await createApp(deps, assets);
+
+const token = "a".repeat(43);
+const body = `X-CSRF-Token=${token}&option=yes`;
+const headers = {
+  host: "127.0.0.1:8000",
+  "user-agent": "oponn-bench",
+  accept: "*/*",
+  origin: "http://127.0.0.1:8000",
+  "content-type": "application/x-www-form-urlencoded",
+  "hx-request": "true",
+  "hx-current-url": `http://127.0.0.1:8000/vote/${ballot.id}`,
+  "hx-target": "vote-form",
+  cookie: `oponn_csrf_token=${token}`,
+  "x-csrf-token": token,
+  "content-length": String(new TextEncoder().encode(body).length),
+};
+const voteRequest = () =>
+  new Request(`http://127.0.0.1:8000/vote/${ballot.id}`, { method: "POST", headers, body });
+
+export async function loop(n: number): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    const response = await app.fetch(voteRequest());
+    if (response.status !== 204) throw new Error(`HTTP ${response.status}`);
+  }
+  return (performance.now() - started) * 1000 / n;
+}
+
+if (Deno.args[0] === "loop") {
+  await loop(20_000);
+  console.log(`${(await loop(Number(Deno.args[1] ?? 200_000))).toFixed(1)} µs per vote`);
+  Deno.exit(0);
+}
+
+Deno.bench("Request construction only (baseline)", () => {
+  voteRequest();
+});
+
+Deno.bench("POST /vote through the app (writer answers at once)", async () => {
+  const response = await app.fetch(voteRequest());
+  if (response.status !== 204) throw new Error(`HTTP ${response.status}`);
+});
+
+const fakeSql =
+  (() => Promise.resolve([{ id: ballot.id, started: true, ended: false }])) as unknown;
+Deno.bench("recordVotes argument building, 16 votes (no database)", async () => {
+  await recordVotes(
+    fakeSql as Sql,
+    Array.from({ length: 16 }, () => ({ ballotId: ballot.id, label: "yes", writeIn: false })),
+  );
+});
