@@ -2,7 +2,7 @@ import { type CreateBallotForm, emptyCreateForm, type FieldErrors } from "../lib
 import { CreateForm } from "../components/CreateForm.tsx";
 import type { Handlers } from "./_context.ts";
 import { field, readForm } from "./_form.ts";
-import { page, pageOrFragment, redirectAfterPost } from "./_render.tsx";
+import { isHtmx, page, pageOrFragment, redirectAfterPost } from "./_render.tsx";
 
 export const handlers: Handlers = {
   GET(c) {
@@ -34,7 +34,7 @@ export const handlers: Handlers = {
     return pageOrFragment(
       c,
       "new_ballot",
-      c.req.header("hx-request") === "true"
+      isHtmx(c)
         ? <CreateForm form={form} errors={created.errors} csrfToken={csrfToken} />
         : <CreatePage form={form} errors={created.errors} csrfToken={csrfToken} />,
     );

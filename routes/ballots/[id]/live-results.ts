@@ -65,11 +65,11 @@ export const handlers: Handlers = {
     try {
       leave = await hub.join(ballot.id, viewer, c.req.header("last-event-id"));
     } catch (error) {
-      release();
+      stop();
       throw error;
     }
     if (!leave) {
-      release();
+      stop();
       return notFound(c);
     }
     if (closed) leave();
