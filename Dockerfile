@@ -10,7 +10,7 @@ COPY --chown=deno:deno deno.json deno.lock ./
 RUN deno install --frozen
 
 COPY --chown=deno:deno . .
-RUN deno install --frozen && deno cache main.ts lib/migrate_cli.ts
+RUN deno install --frozen && deno cache main.ts lib/stores/migrate_cli.ts
 
 ENV OPONN_ENV=production \
     HOST=0.0.0.0 \

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { StoreUnavailableError } from "./lib/errors.ts";
-import type { StaticAsset } from "./lib/static_assets.ts";
+import type { StaticAsset } from "./lib/assets/static.ts";
 import type { AppDeps, AppEnv, Ctx, Handlers, Middleware } from "./routes/_context.ts";
 import { errorPage } from "./routes/_render.tsx";
 

@@ -4,12 +4,12 @@ import { createApp } from "./app.ts";
 import { CastButton } from "./components/CastButton.tsx";
 import { Results } from "./components/Results.tsx";
 import { Status } from "./components/Status.tsx";
-import { nextTransition, statusOf } from "./lib/ballots.ts";
+import { nextTransition, statusOf } from "./lib/ballots/rules.ts";
 import type { Config } from "./lib/config.ts";
-import { LiveHub, type LiveSnapshot } from "./lib/live.ts";
-import { InProcessTransport, type LiveTransport } from "./lib/live_transport.ts";
+import { LiveHub, type LiveSnapshot } from "./lib/live/hub.ts";
+import { InProcessTransport, type LiveTransport } from "./lib/live/transport.ts";
 import { guardStore, surviveClosedSocketWrites } from "./lib/errors.ts";
-import { Metrics } from "./lib/metrics.ts";
+import { Metrics } from "./lib/ops/metrics.ts";
 import { Oponn } from "./lib/oponn.ts";
 import {
   DEFAULT_STREAM_CAPS,
@@ -18,15 +18,15 @@ import {
   type RequestLimits,
   type StreamCaps,
   StreamLimiter,
-} from "./lib/rate_limit.ts";
-import { RedisBuckets } from "./lib/rate_limit_redis.ts";
-import { reap, scheduleReaper } from "./lib/reaper.ts";
-import { RedisTransport } from "./lib/redis_transport.ts";
-import { loadStaticAssets } from "./lib/static_assets.ts";
+} from "./lib/limits/rate_limit.ts";
+import { RedisBuckets } from "./lib/limits/redis_buckets.ts";
+import { reap, scheduleReaper } from "./lib/ops/reaper.ts";
+import { RedisTransport } from "./lib/live/redis_transport.ts";
+import { loadStaticAssets } from "./lib/assets/static.ts";
 import { openDatabase } from "./lib/stores/database.ts";
 import { recordVotes } from "./lib/stores/votes.ts";
-import { TransitionAnnouncer } from "./lib/transitions.ts";
-import { VoteWriter } from "./lib/vote_writer.ts";
+import { TransitionAnnouncer } from "./lib/ballots/transitions.ts";
+import { VoteWriter } from "./lib/votes/writer.ts";
 import type { AppDeps } from "./routes/_context.ts";
 
 export interface OponnServer {

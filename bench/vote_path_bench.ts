@@ -6,17 +6,17 @@
  *   deno bench -A bench/vote_path_bench.ts
  */
 import { createApp } from "../app.ts";
-import type { Ballot } from "../lib/ballots.ts";
+import type { Ballot } from "../lib/ballots/rules.ts";
 import { loadConfig } from "../lib/config.ts";
-import { LiveHub } from "../lib/live.ts";
-import { InProcessTransport } from "../lib/live_transport.ts";
-import { Metrics } from "../lib/metrics.ts";
+import { LiveHub } from "../lib/live/hub.ts";
+import { InProcessTransport } from "../lib/live/transport.ts";
+import { Metrics } from "../lib/ops/metrics.ts";
 import { Oponn } from "../lib/oponn.ts";
-import { DEFAULT_STREAM_CAPS, StreamLimiter } from "../lib/rate_limit.ts";
-import { loadStaticAssets } from "../lib/static_assets.ts";
+import { DEFAULT_STREAM_CAPS, StreamLimiter } from "../lib/limits/rate_limit.ts";
+import { loadStaticAssets } from "../lib/assets/static.ts";
 import type { Sql } from "../lib/stores/database.ts";
 import { recordVotes } from "../lib/stores/votes.ts";
-import { VoteWriter } from "../lib/vote_writer.ts";
+import { VoteWriter } from "../lib/votes/writer.ts";
 import type { AppDeps } from "../routes/_context.ts";
 
 const ballot: Ballot = {

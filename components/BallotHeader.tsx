@@ -1,4 +1,4 @@
-import type { Ballot } from "../lib/ballots.ts";
+import type { Ballot } from "../lib/ballots/rules.ts";
 import { Status } from "./Status.tsx";
 
 export interface BallotHeaderProps {

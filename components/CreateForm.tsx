@@ -1,4 +1,4 @@
-import { type CreateBallotForm, DURATION_CHOICES, type FieldErrors } from "../lib/ballots.ts";
+import { type CreateBallotForm, DURATION_CHOICES, type FieldErrors } from "../lib/ballots/rules.ts";
 import { describedBy, FieldError } from "./FieldError.tsx";
 import { StartTimeInput } from "./StartTimeInput.tsx";
 

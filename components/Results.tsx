@@ -1,4 +1,4 @@
-import { formatShare, type Tally } from "../lib/tallies.ts";
+import { formatShare, type Tally } from "../lib/results/tally.ts";
 
 export interface ResultsProps {
   tally: Tally;

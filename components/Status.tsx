@@ -1,4 +1,4 @@
-import { type Ballot, statusOf, statusText } from "../lib/ballots.ts";
+import { type Ballot, statusOf, statusText } from "../lib/ballots/rules.ts";
 
 export interface StatusProps {
   ballot: Ballot;

@@ -1,5 +1,5 @@
-import { type Ballot, statusOf } from "../lib/ballots.ts";
-import { type VoteField, type VoteForm as VoteFormValues, WRITE_IN } from "../lib/votes.ts";
+import { type Ballot, statusOf } from "../lib/ballots/rules.ts";
+import { type VoteField, type VoteForm as VoteFormValues, WRITE_IN } from "../lib/votes/rules.ts";
 import { CastButton } from "./CastButton.tsx";
 import { describedBy, FieldError } from "./FieldError.tsx";
 

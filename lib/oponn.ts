@@ -7,12 +7,12 @@ import {
   newBallotId,
   validateCreateBallot,
   type Validation,
-} from "./ballots.ts";
-import { BallotCache } from "./ballot_cache.ts";
+} from "./ballots/rules.ts";
+import { BallotCache } from "./ballots/cache.ts";
 import { guardStore } from "./errors.ts";
 import type { Sql } from "./stores/database.ts";
 import { findBallot, insertBallot, listRecentBallots, readTally } from "./stores/ballots.ts";
-import { computeTally, type Tally } from "./tallies.ts";
+import { computeTally, type Tally } from "./results/tally.ts";
 import {
   ENDED,
   isRefusal,
@@ -20,8 +20,8 @@ import {
   validateVote,
   type VoteForm,
   type VoteRefusal,
-} from "./votes.ts";
-import type { VoteWriter } from "./vote_writer.ts";
+} from "./votes/rules.ts";
+import type { VoteWriter } from "./votes/writer.ts";
 
 export interface OponnDeps {
   sql: Sql;

@@ -2,10 +2,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Assets } from "../components/Layout.tsx";
 import type { Config } from "../lib/config.ts";
-import type { LiveHub } from "../lib/live.ts";
-import type { Metrics } from "../lib/metrics.ts";
+import type { LiveHub } from "../lib/live/hub.ts";
+import type { Metrics } from "../lib/ops/metrics.ts";
 import type { Oponn } from "../lib/oponn.ts";
-import type { RateLimiter, StreamLimiter } from "../lib/rate_limit.ts";
+import type { RateLimiter, StreamLimiter } from "../lib/limits/rate_limit.ts";
 
 export interface AppDeps {
   config: Config;

@@ -1,8 +1,8 @@
 /** Applied to every request, in order: security headers, body cap, CSRF, rate limits. */
 import { bodyLimit } from "hono/body-limit";
 import { getCookie, setCookie } from "hono/cookie";
-import { newCsrfToken, sameToken } from "../lib/csrf.ts";
-import { clientAddress, type LimitedAction } from "../lib/rate_limit.ts";
+import { newCsrfToken, sameToken } from "../lib/identity/csrf.ts";
+import { clientAddress, type LimitedAction } from "../lib/limits/rate_limit.ts";
 import type { Ctx, Middleware } from "./_context.ts";
 import { field, readForm } from "./_form.ts";
 import { errorPage } from "./_render.tsx";

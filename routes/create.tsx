@@ -1,4 +1,4 @@
-import { type CreateBallotForm, emptyCreateForm, type FieldErrors } from "../lib/ballots.ts";
+import { type CreateBallotForm, emptyCreateForm, type FieldErrors } from "../lib/ballots/rules.ts";
 import { CreateForm } from "../components/CreateForm.tsx";
 import type { Handlers } from "./_context.ts";
 import { field, readForm } from "./_form.ts";

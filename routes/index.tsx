@@ -1,4 +1,4 @@
-import type { Ballot } from "../lib/ballots.ts";
+import type { Ballot } from "../lib/ballots/rules.ts";
 import { BallotList } from "../components/BallotList.tsx";
 import type { Handlers } from "./_context.ts";
 import { page } from "./_render.tsx";

@@ -1,4 +1,4 @@
-import { formatPrometheus } from "../lib/metrics.ts";
+import { formatPrometheus } from "../lib/ops/metrics.ts";
 import type { Handlers } from "./_context.ts";
 
 /** Prometheus text format: counters plus what this process holds in memory. */

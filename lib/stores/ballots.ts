@@ -1,6 +1,6 @@
 /** SQL for ballots and their tallies. */
-import type { Ballot, NewBallot } from "../ballots.ts";
-import type { TallyRow } from "../tallies.ts";
+import type { Ballot, NewBallot } from "../ballots/types.ts";
+import type { TallyRow } from "../results/types.ts";
 import type { Sql } from "./database.ts";
 
 interface BallotRow {

@@ -1,5 +1,5 @@
-import type { Ballot } from "../../lib/ballots.ts";
-import type { Tally } from "../../lib/tallies.ts";
+import type { Ballot } from "../../lib/ballots/rules.ts";
+import type { Tally } from "../../lib/results/tally.ts";
 import { BallotHeader } from "../../components/BallotHeader.tsx";
 import { Results } from "../../components/Results.tsx";
 import { ShareBox } from "../../components/ShareBox.tsx";

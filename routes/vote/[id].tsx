@@ -1,5 +1,5 @@
-import type { Ballot } from "../../lib/ballots.ts";
-import type { VoteField, VoteForm as VoteFormValues } from "../../lib/votes.ts";
+import type { Ballot } from "../../lib/ballots/rules.ts";
+import type { VoteField, VoteForm as VoteFormValues } from "../../lib/votes/rules.ts";
 import { BallotHeader } from "../../components/BallotHeader.tsx";
 import { ShareBox } from "../../components/ShareBox.tsx";
 import { VoteForm } from "../../components/VoteForm.tsx";

@@ -8,7 +8,7 @@ import {
   type CreateBallotForm,
   MAX_DURATION_MINS,
   validateCreateBallot,
-} from "../../lib/ballots.ts";
+} from "../../lib/ballots/rules.ts";
 import { assert, assertEquals } from "../_support/assert.ts";
 
 const NOW = new Date("2030-06-15T12:00:00Z");

@@ -9,8 +9,8 @@ import {
   RateLimiter,
   type RequestLimits,
   StreamLimiter,
-} from "../../lib/rate_limit.ts";
-import { RedisBuckets } from "../../lib/rate_limit_redis.ts";
+} from "../../lib/limits/rate_limit.ts";
+import { RedisBuckets } from "../../lib/limits/redis_buckets.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_support/assert.ts";
 import { Client, readCounts } from "../_support/client.ts";
 import { faultServers, report, startQuickServer } from "../_support/faults.ts";

@@ -10,10 +10,10 @@ import { createServerDatabase, type TestDatabase } from "../_support/databases.t
 import { type OponnProcess, spawnOponn } from "../_support/oponn_process.ts";
 import { startTestServer } from "../_support/server.ts";
 import { SseReader } from "../_support/sse.ts";
-import { RedisTransport } from "../../lib/redis_transport.ts";
+import { RedisTransport } from "../../lib/live/redis_transport.ts";
 import type { Sql } from "../../lib/stores/database.ts";
 import { loadMigrations } from "../../lib/stores/migrate.ts";
-import { TransitionAnnouncer } from "../../lib/transitions.ts";
+import { TransitionAnnouncer } from "../../lib/ballots/transitions.ts";
 
 const DATABASE = Deno.env.get("TEST_DATABASE_URL");
 const REDIS = Deno.env.get("TEST_REDIS_URL");

@@ -9,7 +9,7 @@ import {
   statusOf,
   statusText,
   validateCreateBallot,
-} from "../../lib/ballots.ts";
+} from "../../lib/ballots/rules.ts";
 import { assert, assertEquals } from "../_support/assert.ts";
 
 const NOW = new Date("2026-11-28T12:00:00Z");

@@ -1,5 +1,5 @@
-import { LiveHub, type LiveSnapshot, type Viewer } from "../../lib/live.ts";
-import { InProcessTransport } from "../../lib/live_transport.ts";
+import { LiveHub, type LiveSnapshot, type Viewer } from "../../lib/live/hub.ts";
+import { InProcessTransport } from "../../lib/live/transport.ts";
 import { assert, assertEquals, assertStringIncludes } from "../_support/assert.ts";
 
 class RecordingViewer implements Viewer {

@@ -1,8 +1,8 @@
-import { BallotCache } from "../../lib/ballot_cache.ts";
-import type { Ballot } from "../../lib/ballots.ts";
-import { LiveHub, type LiveSnapshot } from "../../lib/live.ts";
-import { InProcessTransport } from "../../lib/live_transport.ts";
-import { reap } from "../../lib/reaper.ts";
+import { BallotCache } from "../../lib/ballots/cache.ts";
+import type { Ballot } from "../../lib/ballots/rules.ts";
+import { LiveHub, type LiveSnapshot } from "../../lib/live/hub.ts";
+import { InProcessTransport } from "../../lib/live/transport.ts";
+import { reap } from "../../lib/ops/reaper.ts";
 import { assertEquals } from "../_support/assert.ts";
 
 function ballot(id: string): Ballot {

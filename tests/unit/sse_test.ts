@@ -1,4 +1,4 @@
-import { encodeEvent } from "../../lib/sse.ts";
+import { encodeEvent } from "../../lib/live/sse.ts";
 import { assertEquals } from "../_support/assert.ts";
 
 Deno.test("encodeEvent() writes id, event and one data line per line", () => {

@@ -1,4 +1,4 @@
-import { computeTally, formatShare } from "../../lib/tallies.ts";
+import { computeTally, formatShare } from "../../lib/results/tally.ts";
 import { assertEquals } from "../_support/assert.ts";
 
 Deno.test("computeTally() totals votes and gives each option its share", () => {

@@ -1,5 +1,5 @@
 import type { RecordOutcome, VoteToRecord } from "../../lib/stores/votes.ts";
-import { VoteWriter } from "../../lib/vote_writer.ts";
+import { VoteWriter } from "../../lib/votes/writer.ts";
 import { assertEquals, assertRejects } from "../_support/assert.ts";
 
 function vote(ballotId: string, label = "a"): VoteToRecord {

@@ -1,5 +1,5 @@
-import type { Ballot } from "../../lib/ballots.ts";
-import { cleanWriteIn, validateVote, WRITE_IN } from "../../lib/votes.ts";
+import type { Ballot } from "../../lib/ballots/rules.ts";
+import { cleanWriteIn, validateVote, WRITE_IN } from "../../lib/votes/rules.ts";
 import { assertEquals } from "../_support/assert.ts";
 
 const NOW = new Date("2026-11-28T12:00:00Z");

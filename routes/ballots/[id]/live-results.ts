@@ -1,5 +1,5 @@
 /** `GET /ballots/:id/live-results`: the live results stream (Server-Sent Events). */
-import type { Viewer } from "../../../lib/live.ts";
+import type { Viewer } from "../../../lib/live/hub.ts";
 import type { Handlers } from "../../_context.ts";
 import notFound from "../../_404.tsx";
 import { requestAddress } from "../../_middleware.ts";

@@ -11,7 +11,7 @@ export interface StaticAsset {
   href: string;
 }
 
-const ROOT = new URL("../", import.meta.url);
+const ROOT = new URL("../../", import.meta.url);
 
 const TYPES: Record<string, string> = {
   css: "text/css; charset=utf-8",

@@ -6,7 +6,7 @@
  * or another one) is the transport's business.
  */
 import { encodeEvent, KEEP_ALIVE } from "./sse.ts";
-import type { LiveTransport } from "./live_transport.ts";
+import type { LiveTransport } from "./transport.ts";
 
 /** What a viewer is shown for a ballot at one moment, already rendered. */
 export interface LiveSnapshot {

@@ -1,5 +1,5 @@
 /** Casting a vote: the rules, then the batching writer, then the live hub after commit. */
-import { type Ballot, CONTROL_CHARS, statusOf } from "./ballots.ts";
+import { type Ballot, CONTROL_CHARS, statusOf } from "../ballots/rules.ts";
 
 export const WRITE_IN = "__write_in__";
 

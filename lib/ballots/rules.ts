@@ -1,19 +1,8 @@
 /** Ballot types and the pure rules around them: validation, status, time formatting. */
 
-export interface Ballot {
-  id: string;
-  measure: string;
-  options: string[];
-  allowWriteIn: boolean;
-  startsAt: Date;
-  /** `null`: the ballot never closes. */
-  endsAt: Date | null;
-  createdAt: Date;
-}
-
-export type NewBallot = Omit<Ballot, "id" | "createdAt">;
-
-export type BallotStatus = "pending" | "active" | "ended";
+import type { Ballot, NewBallot } from "./types.ts";
+export type { Ballot, BallotStatus, NewBallot } from "./types.ts";
+import type { BallotStatus } from "./types.ts";
 
 /** The raw create form, exactly as typed: re-rendered on error. */
 export interface CreateBallotForm {

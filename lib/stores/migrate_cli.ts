@@ -1,8 +1,8 @@
 /** `deno task migrate`: applies pending migrations to DATABASE_URL and prints what it applied. */
 import postgres from "postgres";
-import { ConfigError, loadConfig } from "./config.ts";
-import type { Sql } from "./stores/database.ts";
-import { migrate } from "./stores/migrate.ts";
+import { ConfigError, loadConfig } from "../config.ts";
+import type { Sql } from "./database.ts";
+import { migrate } from "./migrate.ts";
 
 async function main(): Promise<number> {
   let url: string | undefined;

@@ -1,5 +1,5 @@
 /** Ballot rows are immutable once created, so each process keeps the ones it uses. */
-import type { Ballot } from "./ballots.ts";
+import type { Ballot } from "./rules.ts";
 
 export class BallotCache {
   #entries = new Map<string, { ballot: Ballot; usedAt: number }>();

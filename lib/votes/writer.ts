@@ -5,7 +5,7 @@
  * row-lock queue of one transaction per vote. Each caller is answered when its
  * own batch has committed; a vote refused inside a batch fails alone.
  */
-import type { RecordOutcome, VoteToRecord } from "./stores/votes.ts";
+import type { RecordOutcome, VoteToRecord } from "../stores/votes.ts";
 
 export type RecordBatch = (votes: VoteToRecord[]) => Promise<RecordOutcome[]>;
 

@@ -1,6 +1,6 @@
 /** The reaper: frees what a process holds for ballots nobody watches or that ended. */
-import type { BallotCache } from "./ballot_cache.ts";
-import type { LiveHub } from "./live.ts";
+import type { BallotCache } from "../ballots/cache.ts";
+import type { LiveHub } from "../live/hub.ts";
 
 export interface ReapDeps {
   hub: LiveHub;

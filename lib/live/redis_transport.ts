@@ -5,7 +5,7 @@
  * channel only while the local hub has viewers of it.
  */
 import { Redis, type RedisOptions } from "ioredis";
-import type { LiveTransport, TransportListener } from "./live_transport.ts";
+import type { LiveTransport, TransportListener } from "./transport.ts";
 
 const PREFIX = "oponn:ballot:";
 

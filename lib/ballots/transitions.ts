@@ -4,8 +4,8 @@
  * arms a timer); this is the reaper's backstop, e.g. for a process whose timer
  * was clamped or that was paused when the instant passed.
  */
-import type { Sql } from "./stores/database.ts";
-import { findTransitions } from "./stores/transitions.ts";
+import type { Sql } from "../stores/database.ts";
+import { findTransitions } from "../stores/transitions.ts";
 
 export interface AnnouncerDeps {
   sql: Sql;

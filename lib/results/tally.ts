@@ -1,10 +1,7 @@
 /** Pure tally maths: counts in, shares out. */
 
-export interface TallyRow {
-  label: string;
-  votes: number;
-  writeIn: boolean;
-}
+import type { TallyRow } from "./types.ts";
+export type { TallyRow } from "./types.ts";
 
 export interface TallyLine extends TallyRow {
   /** Share of all votes in percent, one decimal. */

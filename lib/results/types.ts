@@ -1,0 +1,6 @@
+/** One counter row as the store reads it. */
+export interface TallyRow {
+  label: string;
+  votes: number;
+  writeIn: boolean;
+}
