@@ -13,6 +13,7 @@ import { Metrics } from "./lib/ops/metrics.ts";
 import { Oponn } from "./lib/oponn.ts";
 import {
   DEFAULT_STREAM_CAPS,
+  type LimitedAction,
   MemoryBuckets,
   RateLimiter,
   type RequestLimits,
@@ -20,6 +21,8 @@ import {
   StreamLimiter,
 } from "./lib/limits/rate_limit.ts";
 import { RedisBuckets } from "./lib/limits/redis_buckets.ts";
+import { AddressResolver } from "./lib/limits/addresses.ts";
+import { VoterIdentity } from "./lib/identity/voter.ts";
 import { reap, scheduleReaper } from "./lib/ops/reaper.ts";
 import { RedisTransport } from "./lib/live/redis_transport.ts";
 import { loadStaticAssets } from "./lib/assets/static.ts";
@@ -45,7 +48,7 @@ export interface BuildOptions {
   /** Live stream timings (tests shorten the 15 s keep-alive). */
   live?: { keepAliveMs?: number; flushIntervalMs?: number };
   /** Abuse limits other than the defaults (tests use small caps). */
-  limits?: { requests?: Record<"vote" | "create", RequestLimits>; streams?: StreamCaps };
+  limits?: { requests?: Partial<Record<LimitedAction, RequestLimits>>; streams?: StreamCaps };
 }
 
 export async function buildOponn(config: Config, options: BuildOptions = {}): Promise<OponnServer> {
@@ -98,6 +101,8 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
     oponn,
     hub,
     metrics,
+    identity: new VoterIdentity(config.secret),
+    addresses: new AddressResolver(config.trustedProxies, config.metricsAllow),
     assets: {
       css: assets.get("/static/app.css")!.href,
       htmx: assets.get("/vendor/htmx.min.js")!.href,

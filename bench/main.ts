@@ -158,6 +158,7 @@ async function startOponn(dbUrl: string): Promise<{ child: Child; url: string }>
       DATABASE_URL: dbUrl,
       REDIS_URL: options.redisUrl,
       OPONN_ENV: "test",
+      OPONN_SECRET: "oponn-bench-secret-0123456789abcdef",
       OPONN_RATE_LIMIT: "off",
       OPONN_SKIP_CSRF: "",
     },

@@ -5,7 +5,10 @@ import type { Config } from "../lib/config.ts";
 import type { LiveHub } from "../lib/live/hub.ts";
 import type { Metrics } from "../lib/ops/metrics.ts";
 import type { Oponn } from "../lib/oponn.ts";
-import type { RateLimiter, StreamLimiter } from "../lib/limits/rate_limit.ts";
+import type { AddressResolver } from "../lib/limits/addresses.ts";
+import type { LimitedAction, RateLimiter, StreamLimiter } from "../lib/limits/rate_limit.ts";
+import type { VoterIdentity } from "../lib/identity/voter.ts";
+import type { FormBody } from "./_form.ts";
 
 export interface AppDeps {
   config: Config;
@@ -13,6 +16,10 @@ export interface AppDeps {
   hub: LiveHub;
   metrics: Metrics;
   assets: Assets;
+  /** Signs and checks voter cookies and the CSRF tokens bound to them. */
+  identity: VoterIdentity;
+  /** Client addresses behind trusted proxies; who may read `/metrics`. */
+  addresses: AddressResolver;
   /** Database (and Redis) reachable: for `/readyz`. */
   ready(): Promise<boolean>;
   /** Set while the process drains before exit: new streams are refused. */
@@ -24,7 +31,13 @@ export interface AppDeps {
 export interface AppEnv {
   Variables: {
     deps: AppDeps;
+    /** The signed voter id of this browser (minted on this request when it had none). */
+    voterId: string;
+    /** Whether the request came with a voter cookie the server signed. */
+    knownVoter: boolean;
     csrfToken: string;
+    /** The parsed form body, once read (see `_form.ts`). */
+    form?: FormBody;
   };
 }
 
@@ -32,3 +45,17 @@ export type Ctx = Context<AppEnv>;
 export type Handler = (c: Ctx) => Response | Promise<Response>;
 export type Handlers = Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE", Handler>>;
 export type Middleware = MiddlewareHandler<AppEnv>;
+
+export type Method = keyof Handlers;
+
+/**
+ * What a route declares about one method. Every method but GET is guarded
+ * unless it says otherwise: same-origin check and CSRF token on, and a token
+ * bucket (`write` unless it names another). GET takes neither by default.
+ */
+export interface RouteRules {
+  csrf?: boolean;
+  limit?: LimitedAction | false;
+}
+
+export type RouteRulesByMethod = Partial<Record<Method, RouteRules>>;

@@ -1,48 +1,124 @@
-/** Reading a form body defensively: any malformed body is a 400, never a 500. */
+/**
+ * Reading a form body defensively: linear in its size, capped in fields, parsed
+ * once per request, and any malformed body is a 4xx with a message, never a 500.
+ */
 import { HTTPException } from "hono/http-exception";
 import type { Ctx } from "./_context.ts";
 
 export type FormBody = Record<string, string | File | (string | File)[]>;
 
-export async function readForm(c: Ctx): Promise<FormBody> {
+/** Far above any form Oponn renders (a 100-option ranked ballot sends about 110 fields). */
+export const MAX_FORM_FIELDS = 500;
+
+const URLENCODED = "application/x-www-form-urlencoded";
+const MULTIPART = "multipart/form-data";
+
+export function isFormType(c: Ctx): boolean {
   const type = c.req.header("content-type") ?? "";
-  if (
-    !type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")
-  ) {
+  return type.startsWith(URLENCODED) || type.startsWith(MULTIPART);
+}
+
+/** The parsed form, read on first use and kept for the rest of the request. */
+export async function readForm(c: Ctx): Promise<FormBody> {
+  const kept = c.get("form");
+  if (kept) return kept;
+  const form = await parseForm(c);
+  c.set("form", form);
+  return form;
+}
+
+async function parseForm(c: Ctx): Promise<FormBody> {
+  const type = c.req.header("content-type") ?? "";
+  if (!isFormType(c)) {
     throw new HTTPException(415, { message: "Send the form as application/x-www-form-urlencoded" });
   }
+  let bytes: ArrayBuffer;
   try {
-    if (type.startsWith("application/x-www-form-urlencoded")) {
-      return parseUrlEncoded(await c.req.arrayBuffer());
-    }
-    return await c.req.parseBody({ all: true }) as FormBody;
+    bytes = await c.req.arrayBuffer();
   } catch {
     throw new HTTPException(400, { message: "The form could not be read" });
   }
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    throw new HTTPException(400, { message: "The form is not valid UTF-8" });
+  }
+  const form = type.startsWith(URLENCODED)
+    ? parseUrlEncoded(text)
+    : await parseMultipart(c.req.raw, bytes);
+  return form;
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
+function tooManyFields(): HTTPException {
+  return new HTTPException(400, {
+    message: `The form has too many fields (at most ${MAX_FORM_FIELDS})`,
+  });
+}
+
 /**
- * Stricter than a lenient parser: invalid UTF-8 or broken percent-encoding is a
- * 400 (a browser never sends either), not mojibake or a stray `%` stored in a
- * ballot. Keys land on a prototype-less object, so `__proto__` is just a name.
+ * Stricter than a lenient parser: broken percent-encoding is a 400 (a browser
+ * never sends it), not a stray `%` stored in a ballot. Keys land on a
+ * prototype-less object, so `__proto__` is just a name.
  */
-function parseUrlEncoded(bytes: ArrayBuffer): FormBody {
+function parseUrlEncoded(text: string): FormBody {
   const body: FormBody = Object.create(null);
-  for (const pair of strictUtf8.decode(bytes).split("&")) {
-    if (pair === "") continue;
-    const eq = pair.indexOf("=");
-    const key = decodeURIComponent((eq < 0 ? pair : pair.slice(0, eq)).replaceAll("+", " "));
-    const value = eq < 0 ? "" : decodeURIComponent(pair.slice(eq + 1).replaceAll("+", " "));
-    const existing = body[key];
-    body[key] = existing === undefined
-      ? value
-      : Array.isArray(existing)
-      ? [...existing, value]
-      : [existing, value];
+  let fields = 0;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf("&", start);
+    if (end < 0) end = text.length;
+    if (end > start) {
+      if (++fields > MAX_FORM_FIELDS) throw tooManyFields();
+      const pair = text.slice(start, end);
+      const eq = pair.indexOf("=");
+      add(
+        body,
+        decode(eq < 0 ? pair : pair.slice(0, eq)),
+        eq < 0 ? "" : decode(pair.slice(eq + 1)),
+      );
+    }
+    start = end + 1;
   }
   return body;
+}
+
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part.replaceAll("+", " "));
+  } catch {
+    throw new HTTPException(400, { message: "The form has a broken %-escape" });
+  }
+}
+
+/** The body was already checked to be UTF-8, so the platform parser cannot invent U+FFFD. */
+async function parseMultipart(request: Request, bytes: ArrayBuffer): Promise<FormBody> {
+  let parts: FormData;
+  try {
+    parts = await new Request(request.url, {
+      method: "POST",
+      headers: { "content-type": request.headers.get("content-type")! },
+      body: bytes,
+    }).formData();
+  } catch {
+    throw new HTTPException(400, { message: "The form could not be read" });
+  }
+  const body: FormBody = Object.create(null);
+  let fields = 0;
+  for (const [name, value] of parts) {
+    if (++fields > MAX_FORM_FIELDS) throw tooManyFields();
+    add(body, name, value);
+  }
+  return body;
+}
+
+function add(body: FormBody, key: string, value: string | File): void {
+  const existing = body[key];
+  if (existing === undefined) body[key] = value;
+  else if (Array.isArray(existing)) existing.push(value);
+  else body[key] = [existing, value];
 }
 
 /** The first text value of a field; repeated fields keep the first, files count as empty. */
@@ -50,4 +126,11 @@ export function field(body: FormBody, name: string): string {
   const value = body[name];
   const first = Array.isArray(value) ? value[0] : value;
   return typeof first === "string" ? first : "";
+}
+
+/** Every text value of a repeated field, in order. */
+export function fields(body: FormBody, name: string): string[] {
+  const value = body[name];
+  const all = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return all.filter((item): item is string => typeof item === "string");
 }

@@ -1,15 +1,14 @@
-/** Applied to every request, in order: security headers, body cap, CSRF, rate limits. */
-import { bodyLimit } from "hono/body-limit";
+/**
+ * Applied to every request, in order: security headers, a well-formed Host, the
+ * body cap, and the browser's signed identity. Per-route guards (same origin,
+ * CSRF token, rate limits) are in `_guards.ts`, composed from what each route declares.
+ */
 import { getCookie, setCookie } from "hono/cookie";
-import { newCsrfToken, sameToken } from "../lib/identity/csrf.ts";
-import { clientAddress, type LimitedAction } from "../lib/limits/rate_limit.ts";
 import type { Ctx, Middleware } from "./_context.ts";
-import { field, readForm } from "./_form.ts";
 import { errorPage } from "./_render.tsx";
 
-export const CSRF_COOKIE = "oponn_csrf_token";
 export const CSRF_FIELD = "X-CSRF-Token";
-const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_BODY_BYTES = 64 * 1024;
 
 const CSP = [
   "default-src 'self'",
@@ -23,93 +22,110 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-const securityHeaders: Middleware = async (c, next) => {
+export const securityHeaders: Middleware = async (c, next) => {
   await next();
   const headers = c.res.headers;
-  headers.set("Content-Security-Policy", CSP);
+  if (!headers.has("Content-Security-Policy")) headers.set("Content-Security-Policy", CSP);
   headers.set("X-Content-Type-Options", "nosniff");
   headers.set("Referrer-Policy", "same-origin");
-  headers.set("X-Frame-Options", "DENY");
+  if (!headers.has("X-Frame-Options") && CSP_FRAMES_NONE(headers)) {
+    headers.set("X-Frame-Options", "DENY");
+  }
   if (c.var.deps.config.env === "production") {
     headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   }
+  // A page can carry this browser's CSRF token: never let a shared cache keep it.
+  if (!headers.has("Cache-Control") && headers.get("Content-Type")?.startsWith("text/html")) {
+    headers.set("Cache-Control", "private, no-store");
+  }
 };
 
-const limitBody: Middleware = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: (c) =>
-    errorPage(c as unknown as Ctx, 413, "too_large", "The form is larger than 64 KiB."),
-});
+function CSP_FRAMES_NONE(headers: Headers): boolean {
+  return headers.get("Content-Security-Policy")?.includes("frame-ancestors 'none'") ?? false;
+}
 
-const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** A host name or address with an optional port: anything else never reaches a share link. */
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
-/** Double-submit token: the cookie must match the form field or the `X-CSRF-Token` header. */
-const csrf: Middleware = async (c, next) => {
-  const { config } = c.var.deps;
-  const cookie = getCookie(c, CSRF_COOKIE);
-  const cookieValid = cookie !== undefined && /^[A-Za-z0-9_-]{43}$/.test(cookie);
-  const token = cookieValid ? cookie : newCsrfToken();
-  if (!cookieValid) {
-    setCookie(c, CSRF_COOKIE, token, {
-      path: "/",
-      httpOnly: true,
-      sameSite: "Lax",
-      secure: config.env === "production",
-    });
-  }
-  c.set("csrfToken", token);
-  if (UNSAFE_METHODS.has(c.req.method) && !config.skipCsrf) {
-    const sent = c.req.header(CSRF_FIELD) ?? await formToken(c);
-    if (!cookieValid || !sent || !sameToken(token, sent)) {
-      return errorPage(c, 403, "forbidden", "Invalid or Missing CSRF Token");
-    }
+export const wellFormedHost: Middleware = async (c, next) => {
+  const host = c.req.header("host");
+  if (host !== undefined && (host.length > 260 || !HOST.test(host))) {
+    return errorPage(c, 400, "bad_request", "The Host header is malformed.");
   }
   await next();
 };
 
-async function formToken(c: Ctx): Promise<string | undefined> {
-  try {
-    return field(await readForm(c), CSRF_FIELD) || undefined;
-  } catch {
-    return undefined;
+/** Refuses by the declared length before reading; a body sent without one is cut at the cap. */
+export const limitBody: Middleware = async (c, next) => {
+  if (c.req.method === "GET" || c.req.method === "HEAD") return await next();
+  const declared = c.req.header("content-length");
+  if (declared !== undefined && !(Number(declared) <= MAX_BODY_BYTES)) return tooLarge(c);
+  if (declared === undefined && c.req.raw.body) {
+    const bytes = await readCapped(c.req.raw.body);
+    if (bytes === null) return tooLarge(c);
+    c.req.raw = new Request(c.req.raw, { body: bytes as Uint8Array<ArrayBuffer> });
   }
-}
-
-/** The client's address: the TCP peer, or the load balancer's `X-Forwarded-For` entry. */
-export function requestAddress(c: Ctx): string {
-  const info = c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined;
-  return clientAddress(info?.remoteAddr?.hostname, c.req.header("x-forwarded-for"));
-}
-
-function limitedAction(c: Ctx): LimitedAction | undefined {
-  if (c.req.method !== "POST") return undefined;
-  if (c.req.path === "/create") return "create";
-  return c.req.path.startsWith("/vote/") ? "vote" : undefined;
-}
-
-/** Token buckets on the two writes, after CSRF so the session key is a cookie we issued. */
-const rateLimit: Middleware = async (c, next) => {
-  const limiter = c.var.deps.limits?.requests;
-  const action = limiter && limitedAction(c);
-  if (!action) return await next();
-  const decision = await limiter.check(action, {
-    session: c.var.csrfToken,
-    address: requestAddress(c),
-  });
-  if (decision.allowed) return await next();
-  c.var.deps.metrics.inc(
-    action === "vote" ? "votes_rate_limited_total" : "creates_rate_limited_total",
-  );
-  const what = action === "vote" ? "votes" : "new ballots";
-  const wait = decision.retryAfterS === 1 ? "1 second" : `${decision.retryAfterS} seconds`;
-  const response = errorPage(
-    c,
-    429,
-    "too_many_requests",
-    `Too many ${what} from this browser or network: nothing was recorded. Try again in ${wait}.`,
-  );
-  response.headers.set("Retry-After", String(decision.retryAfterS));
-  return response;
+  await next();
 };
 
-export const middleware: Middleware[] = [securityHeaders, limitBody, csrf, rateLimit];
+function tooLarge(c: Ctx): Response {
+  return errorPage(c, 413, "too_large", "The form is larger than 64 KiB.");
+}
+
+async function readCapped(
+  body: ReadableStream<Uint8Array>,
+): Promise<Uint8Array<ArrayBuffer> | null> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+export function voterCookieName(c: Ctx): string {
+  return c.var.deps.config.env === "production" ? "__Host-oponn_voter" : "oponn_voter";
+}
+
+export function csrfCookieName(c: Ctx): string {
+  return c.var.deps.config.env === "production" ? "__Host-oponn_csrf_token" : "oponn_csrf_token";
+}
+
+/**
+ * The signed voter cookie: kept when the server signed it, otherwise replaced
+ * by a new one. The CSRF token is derived from it; `oponn_csrf_token` carries
+ * the same token for clients that read it from the cookie (SPEC section 4).
+ */
+export const identity: Middleware = async (c, next) => {
+  const { identity, config } = c.var.deps;
+  const known = identity.verify(getCookie(c, voterCookieName(c)));
+  let voterId = known;
+  if (voterId === null) {
+    const minted = identity.mint();
+    voterId = minted.voterId;
+    const options = {
+      path: "/",
+      httpOnly: true,
+      sameSite: "Lax" as const,
+      secure: config.env === "production",
+      maxAge: 400 * 86_400,
+    };
+    setCookie(c, voterCookieName(c), minted.cookie, options);
+    setCookie(c, csrfCookieName(c), identity.csrfToken(voterId), options);
+  }
+  c.set("voterId", voterId);
+  c.set("knownVoter", known !== null);
+  c.set("csrfToken", identity.csrfToken(voterId));
+  await next();
+};
+
+export const middleware: Middleware[] = [securityHeaders, wellFormedHost, limitBody, identity];

@@ -1,8 +1,10 @@
 import { type CreateBallotForm, emptyCreateForm, type FieldErrors } from "../lib/ballots/rules.ts";
 import { CreateForm } from "../components/CreateForm.tsx";
-import type { Handlers } from "./_context.ts";
+import type { Handlers, RouteRulesByMethod } from "./_context.ts";
 import { field, readForm } from "./_form.ts";
 import { isHtmx, page, pageOrFragment, redirectAfterPost } from "./_render.tsx";
+
+export const rules: RouteRulesByMethod = { POST: { limit: "create" } };
 
 export const handlers: Handlers = {
   GET(c) {

@@ -1,10 +1,16 @@
 import { formatPrometheus } from "../lib/ops/metrics.ts";
 import type { Handlers } from "./_context.ts";
+import { clientAddress } from "./_guards.ts";
+import notFound from "./_404.tsx";
 
-/** Prometheus text format: counters plus what this process holds in memory. */
+/**
+ * Prometheus text format: counters plus what this process holds in memory. For
+ * operators only: loopback or OPONN_METRICS_ALLOW; anyone else sees a 404.
+ */
 export const handlers: Handlers = {
   GET(c) {
-    const { metrics, hub, oponn } = c.var.deps;
+    const { metrics, hub, oponn, addresses } = c.var.deps;
+    if (!addresses.mayReadMetrics(clientAddress(c))) return notFound(c);
     const live = hub.stats();
     const body = formatPrometheus(metrics, {
       sse_viewers: live.viewers,

@@ -26,7 +26,8 @@ export interface BucketStore {
   take(claims: BucketClaim[]): Promise<Decision>;
 }
 
-export type LimitedAction = "vote" | "create";
+/** `write`: every other guarded POST (owner actions and the like) unless a route names one. */
+export type LimitedAction = "vote" | "create" | "write";
 
 export interface RequestLimits {
   /** Per browser (the CSRF cookie, which every accepted POST carries). */
@@ -48,6 +49,10 @@ export const DEFAULT_LIMITS: Record<LimitedAction, RequestLimits> = {
   create: {
     session: { capacity: 5, perSecond: 1 / 12 },
     address: { capacity: 60, perSecond: 1 },
+  },
+  write: {
+    session: { capacity: 30, perSecond: 1 },
+    address: { capacity: 300, perSecond: 10 },
   },
 };
 
@@ -100,7 +105,7 @@ export class MemoryBuckets implements BucketStore {
 
 export interface RateLimiterOptions {
   store: BucketStore;
-  limits?: Record<LimitedAction, RequestLimits>;
+  limits?: Partial<Record<LimitedAction, RequestLimits>>;
 }
 
 export class RateLimiter {
@@ -109,22 +114,17 @@ export class RateLimiter {
 
   constructor(options: RateLimiterOptions) {
     this.#store = options.store;
-    this.#limits = options.limits ?? DEFAULT_LIMITS;
+    this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
   }
 
-  /** `session` is a secret (the CSRF token): only its hash becomes a key. */
+  /** `session` is the signed voter id: the server issued it, so a client cannot rotate it freely. */
   async check(action: LimitedAction, who: { session: string; address: string }): Promise<Decision> {
     const limits = this.#limits[action];
     return await this.#store.take([
-      { key: `${action}:s:${await shortHash(who.session)}`, bucket: limits.session },
+      { key: `${action}:s:${who.session}`, bucket: limits.session },
       { key: `${action}:a:${who.address}`, bucket: limits.address },
     ]);
   }
-}
-
-async function shortHash(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
-  return Array.from(new Uint8Array(digest, 0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Live streams one client address, and one process, may hold at once. */
@@ -169,28 +169,4 @@ export class StreamLimiter {
   get openStreams(): number {
     return this.#total;
   }
-}
-
-/**
- * The address a request came from. `X-Forwarded-For` is believed only from a
- * peer on loopback or a private network (the load balancer in front, as in
- * compose), and then only its last entry: the one that proxy appended itself.
- * Entries before it are whatever the client chose to send.
- */
-export function clientAddress(peer: string | undefined, forwardedFor: string | undefined): string {
-  const direct = peer ?? "unknown";
-  if (!forwardedFor || !isPrivateAddress(direct)) return direct;
-  const last = forwardedFor.split(",").map((part) => part.trim()).filter(Boolean).at(-1);
-  return last && last.length <= 64 && /^[0-9A-Fa-f:.]+$/.test(last) ? last : direct;
-}
-
-export function isPrivateAddress(address: string): boolean {
-  const v4 = address.replace(/^::ffff:/i, "");
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(v4)) {
-    const [a, b] = v4.split(".").map(Number);
-    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168);
-  }
-  const lower = address.toLowerCase();
-  return lower === "::1" || lower.startsWith("fc") || lower.startsWith("fd");
 }

@@ -10,6 +10,7 @@ export class Metrics {
     http_errors_total: 0,
     votes_rate_limited_total: 0,
     creates_rate_limited_total: 0,
+    writes_rate_limited_total: 0,
     sse_refused_total: 0,
   };
 

@@ -5,6 +5,7 @@ import { Results } from "../../components/Results.tsx";
 import { ShareBox } from "../../components/ShareBox.tsx";
 import type { Handlers } from "../_context.ts";
 import { page } from "../_render.tsx";
+import { publicUrl } from "../_urls.ts";
 import notFound from "../_404.tsx";
 
 export const handlers: Handlers = {
@@ -20,7 +21,7 @@ export const handlers: Handlers = {
         ballot={ballot}
         tally={tally}
         now={oponn.now()}
-        shareUrl={new URL(`/vote/${ballot.id}`, c.req.url).href}
+        shareUrl={publicUrl(c, `/vote/${ballot.id}`)}
       />,
     );
   },

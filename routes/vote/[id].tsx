@@ -3,10 +3,13 @@ import type { VoteField, VoteForm as VoteFormValues } from "../../lib/votes/rule
 import { BallotHeader } from "../../components/BallotHeader.tsx";
 import { ShareBox } from "../../components/ShareBox.tsx";
 import { VoteForm } from "../../components/VoteForm.tsx";
-import type { Ctx, Handlers } from "../_context.ts";
+import type { Ctx, Handlers, RouteRulesByMethod } from "../_context.ts";
 import { field, readForm } from "../_form.ts";
+import { publicUrl } from "../_urls.ts";
 import { isHtmx, page, pageOrFragment, redirectAfterPost } from "../_render.tsx";
 import notFound from "../_404.tsx";
+
+export const rules: RouteRulesByMethod = { POST: { limit: "vote" } };
 
 export const handlers: Handlers = {
   async GET(c) {
@@ -51,7 +54,7 @@ function votePage(
       errors={errors}
       csrfToken={c.var.csrfToken}
       now={c.var.deps.oponn.now()}
-      shareUrl={new URL(`/vote/${ballot.id}`, c.req.url).href}
+      shareUrl={publicUrl(c, `/vote/${ballot.id}`)}
     />
   );
 }

@@ -28,6 +28,8 @@ export async function spawnOponn(
       PORT: "0",
       HOST: "127.0.0.1",
       OPONN_ENV: "test",
+      // Every process of a test signs alike, as production processes share OPONN_SECRET.
+      OPONN_SECRET: "oponn-test-secret-0123456789abcdef",
       OPONN_DATA_DIR: "",
       REDIS_URL: "",
       ...env,

@@ -46,6 +46,19 @@ Deno.test("production without REDIS_URL stops at start with one line naming it",
   assertMatch(lines[0], /^oponn: REDIS_URL must be set/);
 });
 
+Deno.test("production without OPONN_SECRET stops at start with one line naming it", async () => {
+  const run = await runDeno(["run", "-A", "main.ts"], {
+    OPONN_ENV: "production",
+    PORT: "0",
+    DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
+    REDIS_URL: "redis://127.0.0.1:1",
+  });
+  assertEquals(run.code, 1);
+  const lines = oponnLines(run.stderr);
+  assertEquals(lines.length, 1, run.stderr);
+  assertMatch(lines[0], /^oponn: OPONN_SECRET must be set/);
+});
+
 Deno.test("`deno task prod` refuses to start without DATABASE_URL, in every worker", async () => {
   const run = await runDeno(["task", "prod"], {});
   assert(run.code !== 0, `exit code ${run.code}`);

@@ -2,7 +2,7 @@
 import type { Viewer } from "../../../lib/live/hub.ts";
 import type { Handlers } from "../../_context.ts";
 import notFound from "../../_404.tsx";
-import { requestAddress } from "../../_middleware.ts";
+import { clientKey } from "../../_guards.ts";
 
 /** A viewer whose unread backlog passes this is dropped rather than buffered without limit. */
 const MAX_BACKLOG_BYTES = 256 * 1024;
@@ -15,7 +15,7 @@ export const handlers: Handlers = {
     if (draining()) return c.text("Shutting down, reconnect", 503);
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
-    const release = limits?.streams?.open(requestAddress(c)) ?? (() => {});
+    const release = limits?.streams?.open(clientKey(c)) ?? (() => {});
     if (typeof release === "string") {
       metrics.inc("sse_refused_total");
       const message = release === "address"

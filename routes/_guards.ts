@@ -1,0 +1,113 @@
+/**
+ * The guards a route gets from what it declares (see `RouteRules`): a
+ * same-origin check and the CSRF token, then a token bucket. The cheap checks
+ * run first; the body is parsed only for a browser the server knows, whose
+ * token did not come in the header.
+ */
+import type { LimitedAction } from "../lib/limits/rate_limit.ts";
+import type { Ctx, Method, Middleware, RouteRules } from "./_context.ts";
+import { field, isFormType, readForm } from "./_form.ts";
+import { CSRF_FIELD } from "./_middleware.ts";
+import { errorPage } from "./_render.tsx";
+
+const CSRF_MESSAGE = "Invalid or Missing CSRF Token";
+
+/** The middleware for one method of one route, safe by default. */
+export function guardsFor(method: Method, rules: RouteRules = {}): Middleware[] {
+  const reads = method === "GET";
+  const csrf = rules.csrf ?? !reads;
+  const limit = rules.limit ?? (reads ? false : "write");
+  // Cheapest first; the bucket is taken before the body is parsed for its token.
+  return [
+    ...(csrf ? [sameOrigin] : []),
+    ...(limit ? [rateLimit(limit)] : []),
+    ...(csrf ? [csrfToken] : []),
+  ];
+}
+
+/** The client's address, as rate limits and stream caps key it. */
+export function clientKey(c: Ctx): string {
+  const info = c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined;
+  return c.var.deps.addresses.client(info?.remoteAddr?.hostname, c.req.header("x-forwarded-for"));
+}
+
+/** The client's own address (for the metrics allow-list). */
+export function clientAddress(c: Ctx): string {
+  const info = c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined;
+  return c.var.deps.addresses.clientAddress(
+    info?.remoteAddr?.hostname,
+    c.req.header("x-forwarded-for"),
+  );
+}
+
+/**
+ * A second layer beside the token: a browser says where a request comes from.
+ * `Origin`, when sent, must be this site's; `Sec-Fetch-Site: cross-site` is
+ * refused. Scripts that send neither still pass on a valid token.
+ */
+const sameOrigin: Middleware = async (c, next) => {
+  if (c.var.deps.config.skipCsrf) return await next();
+  const origin = c.req.header("origin");
+  const crossSite = c.req.header("sec-fetch-site") === "cross-site";
+  if (crossSite || (origin !== undefined && !isOwnOrigin(c, origin))) {
+    return errorPage(c, 403, "forbidden", "Cross-site form posts are refused.");
+  }
+  // A browser without a signed cookie cannot hold a token: refuse before anything costs.
+  if (!c.var.knownVoter) return errorPage(c, 403, "forbidden", CSRF_MESSAGE);
+  await next();
+};
+
+function isOwnOrigin(c: Ctx, origin: string): boolean {
+  const publicUrl = c.var.deps.config.publicUrl;
+  if (publicUrl) return origin === publicUrl.origin;
+  try {
+    // Without OPONN_PUBLIC_URL the scheme is unknown behind a TLS proxy: compare the host.
+    return new URL(origin).host === c.req.header("host");
+  } catch {
+    return false;
+  }
+}
+
+const csrfToken: Middleware = async (c, next) => {
+  const { config, identity } = c.var.deps;
+  if (config.skipCsrf) return await next();
+  let sent = c.req.header(CSRF_FIELD);
+  if (sent === undefined && isFormType(c)) sent = field(await readForm(c), CSRF_FIELD) || undefined;
+  if (!identity.validToken(c.var.voterId, sent)) {
+    return errorPage(c, 403, "forbidden", CSRF_MESSAGE);
+  }
+  await next();
+};
+
+const LIMIT_WORDS: Record<LimitedAction, string> = {
+  vote: "votes",
+  create: "new ballots",
+  write: "changes",
+};
+
+const LIMIT_COUNTERS = {
+  vote: "votes_rate_limited_total",
+  create: "creates_rate_limited_total",
+  write: "writes_rate_limited_total",
+} as const;
+
+function rateLimit(action: LimitedAction): Middleware {
+  return async (c, next) => {
+    const limiter = c.var.deps.limits?.requests;
+    if (!limiter) return await next();
+    const decision = await limiter.check(action, { session: c.var.voterId, address: clientKey(c) });
+    if (decision.allowed) return await next();
+    c.var.deps.metrics.inc(LIMIT_COUNTERS[action]);
+    const wait = decision.retryAfterS === 1 ? "1 second" : `${decision.retryAfterS} seconds`;
+    const response = errorPage(
+      c,
+      429,
+      "too_many_requests",
+      `Too many ${
+        LIMIT_WORDS[action]
+      } from this browser or network: nothing was recorded. Try again in ${wait}.`,
+    );
+    response.headers.set("Retry-After", String(decision.retryAfterS));
+    return response;
+  };
+}
