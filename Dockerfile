@@ -10,6 +10,7 @@ COPY --chown=deno:deno deno.json deno.lock ./
 RUN deno install --frozen
 
 COPY --chown=deno:deno . .
+# The server and the migration command (`deno task migrate`) compiled ahead.
 RUN deno install --frozen && deno cache main.ts lib/stores/migrate_cli.ts
 
 ENV OPONN_ENV=production \
@@ -17,5 +18,12 @@ ENV OPONN_ENV=production \
     PORT=8000
 EXPOSE 8000
 
+# Alive and able to reach Postgres and Redis (compose.yaml repeats this check).
+HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=10 \
+  CMD ["deno", "eval", "const r = await fetch('http://127.0.0.1:8000/readyz'); Deno.exit(r.ok ? 0 : 1)"]
+
 # The same command as `deno task prod`, without the task runner in between.
-CMD ["deno", "serve", "--parallel", "-A", "--host", "0.0.0.0", "--port", "8000", "main.ts"]
+# Every live viewer holds a descriptor: the soft limit (often 1,024 in a
+# container) is first raised to the hard one, which compose.yaml sets to 65,536
+# (`ulimits: nofile`); `docker run --ulimit nofile=65536:65536` does the same.
+CMD ["sh", "-c", "ulimit -n \"$(ulimit -Hn)\" 2>/dev/null || true; exec deno serve --parallel -A --host \"$HOST\" --port \"$PORT\" main.ts"]

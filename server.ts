@@ -2,24 +2,31 @@
 import { renderToString } from "preact-render-to-string";
 import { createApp } from "./app.ts";
 import { CastButton } from "./components/CastButton.tsx";
-import { Results } from "./components/Results.tsx";
+import { ResultsBlock } from "./components/ResultsBlock.tsx";
 import { Status } from "./components/Status.tsx";
 import { nextTransition, statusOf } from "./lib/ballots/rules.ts";
 import type { Config } from "./lib/config.ts";
-import { LiveHub, type LiveSnapshot } from "./lib/live/hub.ts";
+import { LiveHub } from "./lib/live/hub.ts";
+import { snapshotRenderer } from "./lib/live/snapshots.ts";
+import { VotedBallots } from "./lib/identity/voted.ts";
 import { InProcessTransport, type LiveTransport } from "./lib/live/transport.ts";
 import { guardStore, surviveClosedSocketWrites } from "./lib/errors.ts";
 import { Metrics } from "./lib/ops/metrics.ts";
 import { Oponn } from "./lib/oponn.ts";
 import {
-  DEFAULT_STREAM_CAPS,
   type LimitedAction,
   MemoryBuckets,
   RateLimiter,
   type RequestLimits,
-  type StreamCaps,
-  StreamLimiter,
 } from "./lib/limits/rate_limit.ts";
+import { type StreamCaps, streamCapsFor, StreamLimiter } from "./lib/limits/streams.ts";
+import { ConnectionGuard, guardFetch } from "./lib/limits/connections.ts";
+import {
+  type DescriptorBudget,
+  deriveBudget,
+  readDescriptorLimit,
+  serveWorkers,
+} from "./lib/limits/descriptors.ts";
 import { RedisBuckets } from "./lib/limits/redis_buckets.ts";
 import { AddressResolver } from "./lib/limits/addresses.ts";
 import { VoterIdentity } from "./lib/identity/voter.ts";
@@ -30,6 +37,7 @@ import { openDatabase } from "./lib/stores/database.ts";
 import { recordVotes } from "./lib/stores/votes.ts";
 import { TransitionAnnouncer } from "./lib/ballots/transitions.ts";
 import { VoteWriter } from "./lib/votes/writer.ts";
+import { MAX_WRITE_INS } from "./lib/votes/rules.ts";
 import type { AppDeps } from "./routes/_context.ts";
 
 export interface OponnServer {
@@ -40,6 +48,8 @@ export interface OponnServer {
   /** Stops taking streams, ends them, waits for votes in flight, closes connections. */
   close(): Promise<void>;
   startedInMs: number;
+  /** The caps derived from the descriptor limit, for the start-up line. */
+  budget: DescriptorBudget;
 }
 
 export interface BuildOptions {
@@ -48,8 +58,17 @@ export interface BuildOptions {
   /** Live stream timings (tests shorten the 15 s keep-alive). */
   live?: { keepAliveMs?: number; flushIntervalMs?: number };
   /** Abuse limits other than the defaults (tests use small caps). */
-  limits?: { requests?: Partial<Record<LimitedAction, RequestLimits>>; streams?: StreamCaps };
+  limits?: {
+    requests?: Partial<Record<LimitedAction, RequestLimits>>;
+    streams?: StreamCaps;
+    /** Instead of the soft limit in /proc/self/limits. */
+    descriptorLimit?: number;
+    bodyTimeoutMs?: number;
+  };
 }
+
+/** A body sent in part is answered 408 after this (nginx in front allows 10 s between reads). */
+const BODY_TIMEOUT_MS = 15_000;
 
 export async function buildOponn(config: Config, options: BuildOptions = {}): Promise<OponnServer> {
   const started = performance.now();
@@ -57,7 +76,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const redis = config.redisUrl ? new RedisTransport(config.redisUrl) : undefined;
   const transport: LiveTransport = redis ?? new InProcessTransport();
-  const writer = new VoteWriter((votes) => recordVotes(db.sql, votes), {
+  const writer = new VoteWriter((votes) => recordVotes(db.sql, votes, MAX_WRITE_INS), {
     // One transaction at a time: votes for a popular option all wait on that
     // option's counter row, so parallel batches only serialise in Postgres while
     // each costs its own round trip and commit. One batch in flight lets the
@@ -71,28 +90,47 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
       }
     },
   });
-  const oponn = new Oponn({ sql: db.sql, writer });
+  const oponn = new Oponn({
+    sql: db.sql,
+    writer,
+    secret: config.secret,
+    ballotChanged: (ballotId) => hub.publishBallot(ballotId),
+  });
 
-  const render = async (ballotId: string): Promise<LiveSnapshot | null> => {
-    const ballot = await oponn.getBallot(ballotId);
-    if (!ballot) return null;
-    const tally = await oponn.readTally(ballotId);
-    const now = oponn.now();
-    const status = statusOf(ballot, now);
-    return {
-      version: tally.total,
-      results: renderToString(Results({ tally })),
-      statusKey: status,
-      status: renderToString(Status({ ballot, now })),
-      cast: renderToString(CastButton({ active: status === "active" })),
-      nextChangeAt: nextTransition(ballot, now),
-    };
-  };
-  const hub = new LiveHub({ render, transport, ...options.live });
+  const render = snapshotRenderer(
+    {
+      getBallot: (id) => oponn.getBallot(id),
+      readTally: (id) => oponn.readTally(id),
+      readTurnout: (id) => oponn.manager.turnout(id),
+      now: oponn.now,
+    },
+    {
+      results: (ballot, tally, turnout) =>
+        renderToString(ResultsBlock({ ballot, tally, turnout, now: oponn.now() })),
+      hidden: (ballot, turnout, hiddenReason) =>
+        renderToString(ResultsBlock({ ballot, turnout, hiddenReason, now: oponn.now() })),
+      status: (ballot, now) => renderToString(Status({ ballot, now })),
+      cast: (active) => renderToString(CastButton({ active })),
+    },
+  );
+  const hub = new LiveHub({
+    render,
+    transport,
+    onBallotChanged: (ballotId) => oponn.cache.delete(ballotId),
+    onResync: () => oponn.cache.clear(),
+    ...options.live,
+  });
 
   let draining = false;
   const metrics = new Metrics();
   const assets = await loadStaticAssets();
+  const budget = deriveBudget(
+    options.limits?.descriptorLimit ?? readDescriptorLimit().limit,
+    serveWorkers(),
+  );
+  const streams = new StreamLimiter(
+    options.limits?.streams ?? streamCapsFor(budget, { perAddress: config.rateLimit }),
+  );
   const buckets = config.rateLimit
     ? (config.redisUrl ? new RedisBuckets(config.redisUrl) : new MemoryBuckets())
     : undefined;
@@ -102,6 +140,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
     hub,
     metrics,
     identity: new VoterIdentity(config.secret),
+    voted: new VotedBallots(config.secret),
     addresses: new AddressResolver(config.trustedProxies, config.metricsAllow),
     assets: {
       css: assets.get("/static/app.css")!.href,
@@ -121,12 +160,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
     limits: {
       requests: buckets && new RateLimiter({ store: buckets, limits: options.limits?.requests }),
       // The per-process cap always holds; the per-address one goes with OPONN_RATE_LIMIT.
-      streams: new StreamLimiter(
-        options.limits?.streams ??
-          (config.rateLimit
-            ? DEFAULT_STREAM_CAPS
-            : { ...DEFAULT_STREAM_CAPS, perAddress: Infinity }),
-      ),
+      streams,
     },
   };
   const app = await createApp(deps, assets);
@@ -142,10 +176,18 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
   // Requests being answered: a graceful stop waits for them before closing the database.
   let inFlight = 0;
   let idle: (() => void)[] = [];
+  const guarded = guardFetch(app.fetch, {
+    guard: new ConnectionGuard({
+      perWorker: budget.perWorker.connections,
+      ceiling: budget.ceiling,
+      openStreams: () => streams.openStreams,
+    }),
+    bodyTimeoutMs: options.limits?.bodyTimeoutMs ?? BODY_TIMEOUT_MS,
+  });
   const fetch = async (request: Request, info?: Deno.ServeHandlerInfo) => {
     inFlight++;
     try {
-      return await app.fetch(request, info);
+      return await guarded(request, info);
     } finally {
       if (--inFlight === 0) idle.splice(0).forEach((resolve) => resolve());
     }
@@ -173,5 +215,6 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
       if (buckets instanceof RedisBuckets) buckets.close();
     },
     startedInMs: Math.round(performance.now() - started),
+    budget,
   };
 }

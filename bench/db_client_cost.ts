@@ -7,6 +7,7 @@
  */
 import postgres from "postgres";
 import { Redis } from "ioredis";
+import { MAX_WRITE_INS } from "../lib/votes/rules.ts";
 import { recordVotes } from "../lib/stores/votes.ts";
 import { cpuMs } from "./proc.ts";
 import type { Sql } from "../lib/stores/database.ts";
@@ -29,7 +30,7 @@ await sql`insert into ballots (id, measure, allow_write_in, starts_at) values ('
 await sql`insert into ballot_options (ballot_id, label, position) values ('B', 'yes', 0), ('B', 'no', 1)`;
 const votes = Array.from(
   { length: Number(Deno.args[0] ?? 10) },
-  () => ({ ballotId: "B", label: "yes", writeIn: false }),
+  () => ({ ballotId: "B", label: "yes", key: "yes", writeIn: false }),
 );
 const measure = async (label: string, n: number, conc: number, fn: () => Promise<unknown>) => {
   for (let i = 0; i < 50; i++) await fn();
@@ -45,7 +46,12 @@ const measure = async (label: string, n: number, conc: number, fn: () => Promise
     `${label}: ${(1000 * cpu / n).toFixed(0)} µs CPU/call, ${(n / wall * 1000).toFixed(0)} calls/s`,
   );
 };
-await measure(`recordVotes x${votes.length}`, 3000, 4, () => recordVotes(sql, votes));
+await measure(
+  `recordVotes x${votes.length}`,
+  3000,
+  4,
+  () => recordVotes(sql, votes, MAX_WRITE_INS),
+);
 await measure("select 1", 3000, 4, () => sql`select 1`);
 const arr = votes.map((v) => v.label);
 await measure("select text[] param", 3000, 4, () => sql`select cardinality(${arr}::text[]) as n`);

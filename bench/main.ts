@@ -10,6 +10,8 @@
  *   pgbench  — the database alone at the same concurrency: naive, insert-only, batched
  *   scaleout — the same vote load split over 2 Oponn processes sharing Postgres and Redis
  *   render   — the results page with 10 votes and with 1,000,000 votes on the ballot
+ *   hostile  — classes of hostile requests (bench/hostile.ts): server CPU per request,
+ *              /healthz p99 while each is sent and at rest (--smoke: 0.5 s per class)
  */
 import postgres from "postgres";
 import { mergeDeliveries, voteLatencies } from "./fanout.ts";
@@ -21,6 +23,7 @@ import { Histogram, percentileOf, round } from "./stats.ts";
 import type { ViewersConfig, ViewersResult } from "./viewers.ts";
 import type { VotersConfig, VotersResult } from "./voters.ts";
 import { printTable } from "./report.ts";
+import { type HostileFigures, hostilePhase } from "./hostile.ts";
 
 export interface VoteFigures {
   votesPerS: number;
@@ -99,6 +102,7 @@ export interface BenchReport {
   scaleout?: { oneProcess?: number; twoProcesses: VoteFigures; ratio?: number };
   fanout: FanoutFigures[];
   render?: { small: RenderFigures; large: RenderFigures; ratio: number };
+  hostile?: HostileFigures;
   /** The vote writer during the one-process vote phase. */
   writer?: { batches: number; votes: number; votesPerBatch: number };
   failures: string[];
@@ -547,7 +551,7 @@ async function phase(name: string, body: () => Promise<void>): Promise<void> {
 }
 
 async function run(): Promise<void> {
-  const needsOponn = ["fanout", "votes", "scaleout", "render", "pgbench"].some(want);
+  const needsOponn = ["fanout", "votes", "scaleout", "render", "pgbench", "hostile"].some(want);
   if (!needsOponn) {
     if (want("http")) await phase("http", httpCeiling);
     return;
@@ -623,6 +627,12 @@ async function run(): Promise<void> {
       }
     }
     if (want("render")) await phase("render", () => render(a.url, db));
+    // Last: its classes may leave the process busy for seconds on code that is not yet linear.
+    if (want("hostile")) {
+      await phase("hostile", async () => {
+        report.hostile = await hostilePhase(a.url, a.child.pid, { smoke: options.smoke, log });
+      });
+    }
     const stderr = a.child.output().stderr.trim();
     await stopChild(a.child);
     if (stderr) log(`oponn A stderr (tail):\n${stderr.slice(-2000)}`);

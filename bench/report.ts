@@ -149,6 +149,35 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
       verdict: verdict(Math.abs(ratio - 1) <= 0.2),
     });
   }
+  if (report.hostile) {
+    const { rest, classes, connections, ratePerS } = report.hostile;
+    rows.push({
+      figure: "hostile: /healthz p99 at rest (probe every 10 ms)",
+      measured: ms(rest.healthzP99Ms, 2),
+      compared: `max ${ms(rest.healthzMaxMs, 1)}, ${rest.probes} probes; ` +
+        `server at rest ${rest.cpuMsPerS} ms CPU/s`,
+      goal: "",
+      verdict: "",
+    });
+    for (const klass of classes) {
+      const statuses = Object.entries(klass.statuses).map(([status, n]) => `${n}x ${status}`);
+      rows.push({
+        figure: `hostile: ${klass.name}`,
+        measured: `${klass.cpuMsPerRequest.toFixed(2)} ms CPU/req`,
+        compared:
+          `1 at a time: max ${ms(klass.c1MaxMs, 1)}; /healthz p99 ${
+            ms(klass.healthzP99Ms, 1)
+          } (rest ${ms(rest.healthzP99Ms, 1)}), max ${ms(klass.healthzMaxMs, 0)}; ` +
+          `${klass.requests} req (${statuses.join(", ")}${
+            klass.errors ? `, ${klass.errors} errors` : ""
+          }) on ${connections} conns <= ${ratePerS}/s`,
+        goal: "<= 5 ms CPU; /healthz p99 <= 50 ms",
+        verdict: verdict(
+          klass.cpuMsPerRequest <= 5 && klass.healthzP99Ms <= 50 && klass.healthzFailed === 0,
+        ),
+      });
+    }
+  }
   return rows;
 }
 

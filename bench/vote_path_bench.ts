@@ -12,12 +12,16 @@ import { LiveHub } from "../lib/live/hub.ts";
 import { InProcessTransport } from "../lib/live/transport.ts";
 import { Metrics } from "../lib/ops/metrics.ts";
 import { Oponn } from "../lib/oponn.ts";
-import { DEFAULT_STREAM_CAPS, StreamLimiter } from "../lib/limits/rate_limit.ts";
+import { DEFAULT_STREAM_CAPS, StreamLimiter } from "../lib/limits/streams.ts";
 import { loadStaticAssets } from "../lib/assets/static.ts";
 import type { Sql } from "../lib/stores/database.ts";
 import { recordVotes } from "../lib/stores/votes.ts";
 import { VoteWriter } from "../lib/votes/writer.ts";
 import type { AppDeps } from "../routes/_context.ts";
+import { VoterIdentity } from "../lib/identity/voter.ts";
+import { VotedBallots } from "../lib/identity/voted.ts";
+import { AddressResolver } from "../lib/limits/addresses.ts";
+import { MAX_WRITE_INS } from "../lib/votes/rules.ts";
 
 const ballot: Ballot = {
   id: "BenchBenchBench1",
@@ -26,6 +30,9 @@ const ballot: Ballot = {
   allowWriteIn: false,
   startsAt: new Date(Date.now() - 60_000),
   endsAt: null,
+  duplicateCheck: "none",
+  resultsVisibility: "always",
+  listing: "listed",
 } as Ballot;
 
 const config = { ...loadConfig({ OPONN_ENV: "test" }), rateLimit: false };
@@ -33,7 +40,7 @@ const writer = new VoteWriter((votes) => Promise.resolve(votes.map(() => "record
   concurrency: 4,
   maxBatch: 500,
 });
-const oponn = new Oponn({ sql: undefined as unknown as Sql, writer });
+const oponn = new Oponn({ sql: undefined as unknown as Sql, writer, secret: config.secret });
 oponn.cache.set(ballot);
 const assets = await loadStaticAssets();
 const deps: AppDeps = {
@@ -41,6 +48,9 @@ const deps: AppDeps = {
   oponn,
   hub: new LiveHub({ render: () => Promise.resolve(null), transport: new InProcessTransport() }),
   metrics: new Metrics(),
+  identity: new VoterIdentity(config.secret),
+  voted: new VotedBallots(config.secret),
+  addresses: new AddressResolver([]),
   assets: {
     css: assets.get("/static/app.css")!.href,
     htmx: assets.get("/vendor/htmx.min.js")!.href,
@@ -53,7 +63,8 @@ const deps: AppDeps = {
 };
 const app = await createApp(deps, assets);
 
-const token = "a".repeat(43);
+const voter = deps.identity.mint();
+const token = deps.identity.csrfToken(voter.voterId);
 const body = `X-CSRF-Token=${token}&option=yes`;
 const headers = {
   host: "127.0.0.1:8000",
@@ -64,7 +75,7 @@ const headers = {
   "hx-request": "true",
   "hx-current-url": `http://127.0.0.1:8000/vote/${ballot.id}`,
   "hx-target": "vote-form",
-  cookie: `oponn_csrf_token=${token}`,
+  cookie: `oponn_voter=${voter.cookie}`,
   "x-csrf-token": token,
   "content-length": String(new TextEncoder().encode(body).length),
 };
@@ -100,6 +111,12 @@ const fakeSql =
 Deno.bench("recordVotes argument building, 16 votes (no database)", async () => {
   await recordVotes(
     fakeSql as Sql,
-    Array.from({ length: 16 }, () => ({ ballotId: ballot.id, label: "yes", writeIn: false })),
+    Array.from({ length: 16 }, () => ({
+      ballotId: ballot.id,
+      label: "yes",
+      key: "yes",
+      writeIn: false,
+    })),
+    MAX_WRITE_INS,
   );
 });

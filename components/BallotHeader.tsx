@@ -11,7 +11,9 @@ export interface BallotHeaderProps {
 export function BallotHeader({ ballot, now, headingId }: BallotHeaderProps) {
   return (
     <header class="ballot-header">
-      <h1 id={headingId} class="prompt measure">{ballot.measure}</h1>
+      <h1 id={headingId} class="prompt measure">
+        <bdi>{ballot.measure}</bdi>
+      </h1>
       <p
         class="status-line"
         sse-swap="status"

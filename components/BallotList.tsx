@@ -1,16 +1,22 @@
-import type { Ballot } from "../lib/ballots/rules.ts";
+import type { ListedBallot } from "../lib/stores/listing.ts";
 import { Status } from "./Status.tsx";
 
 export interface BallotListProps {
-  ballots: Ballot[];
+  heading: string;
+  headingId: string;
+  ballots: ListedBallot[];
   now: Date;
+  /** Show the first-run invitation when the list is empty. */
+  empty?: boolean;
+  pager?: { param: string; page: number; more: boolean };
 }
 
-export function BallotList({ ballots, now }: BallotListProps) {
+/** One section of the home page: a heading, one link per ballot, and paging. */
+export function BallotList({ heading, headingId, ballots, now, empty, pager }: BallotListProps) {
   return (
-    <section aria-labelledby="ballots-heading">
-      <h1 id="ballots-heading" class="prompt">active_ballots</h1>
-      {ballots.length === 0
+    <section aria-labelledby={headingId}>
+      <h1 id={headingId} class="prompt">{heading}</h1>
+      {ballots.length === 0 && empty
         ? (
           <div class="empty panel">
             <p>no_active_ballots_found</p>
@@ -21,19 +27,27 @@ export function BallotList({ ballots, now }: BallotListProps) {
           <ul class="ballot-list">
             {ballots.map((ballot) => (
               <li class="ballot-item panel" data-ballot-id={ballot.id}>
-                <a class="ballot-measure" href={`/vote/${ballot.id}`}>{ballot.measure}</a>
+                <a class="ballot-measure" href={`/vote/${ballot.id}`}>
+                  <bdi>{ballot.measure}</bdi>
+                </a>
                 <div class="ballot-meta">
                   <code class="ballot-id">{ballot.id}</code>
                   <Status ballot={ballot} now={now} />
                 </div>
                 <div class="ballot-links">
-                  <a href={`/vote/${ballot.id}`}>vote</a>
-                  <a href={`/results/${ballot.id}`}>results</a>
+                  <a href={`/results/${ballot.id}`} tabindex={-1}>results</a>
                 </div>
               </li>
             ))}
           </ul>
         )}
+      {pager && (pager.page > 1 || pager.more) && (
+        <nav class="pager" aria-label={`${heading} pages`}>
+          {pager.page > 1 && <a href={`/?${pager.param}=${pager.page - 1}`} rel="prev">newer</a>}
+          <span>page {pager.page}</span>
+          {pager.more && <a href={`/?${pager.param}=${pager.page + 1}`} rel="next">older</a>}
+        </nav>
+      )}
     </section>
   );
 }

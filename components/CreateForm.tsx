@@ -1,10 +1,14 @@
 import { type CreateBallotForm, DURATION_CHOICES, type FieldErrors } from "../lib/ballots/rules.ts";
+import type { SettingsField, SettingsForm } from "../lib/ballots/settings.ts";
+import type { CreateField } from "../lib/ballots/rules.ts";
 import { describedBy, FieldError } from "./FieldError.tsx";
+import { SettingsFields } from "./SettingsFields.tsx";
 import { StartTimeInput } from "./StartTimeInput.tsx";
 
 export interface CreateFormProps {
   form: CreateBallotForm;
-  errors: FieldErrors;
+  settings: SettingsForm;
+  errors: FieldErrors<CreateField | SettingsField>;
   csrfToken: string;
 }
 
@@ -16,7 +20,7 @@ const DURATION_LABELS: Record<number, string> = {
 };
 
 /** The whole form: the page's body and, on a validation error, the HTMX fragment. */
-export function CreateForm({ form, errors, csrfToken }: CreateFormProps) {
+export function CreateForm({ form, settings, errors, csrfToken }: CreateFormProps) {
   const scheduled = form.start_time_type === "scheduled";
   const duration = form.duration_mins.trim() === "" ? "0" : form.duration_mins;
   const durationKnown = DURATION_CHOICES.some((mins) => String(mins) === duration);
@@ -122,6 +126,7 @@ export function CreateForm({ form, errors, csrfToken }: CreateFormProps) {
         </select>
         <FieldError id="duration_mins-error" message={errors.duration_mins} />
       </div>
+      <SettingsFields form={settings} errors={errors} />
       <button type="submit" class="btn btn-primary">initialize_ballot</button>
     </form>
   );

@@ -1,18 +1,25 @@
-import { type Ballot, statusOf, statusText } from "../lib/ballots/rules.ts";
+import type { Ballot } from "../lib/ballots/rules.ts";
+import LiveStatus from "../islands/LiveStatus.tsx";
+import { Island } from "./Island.tsx";
 
 export interface StatusProps {
-  ballot: Ballot;
+  ballot: Pick<Ballot, "startsAt" | "endsAt">;
   now: Date;
 }
 
-/** A status dot and its words: `starts in 5 minutes`, `ends in 2 hours`, `voting open`, `voting closed`. */
+/**
+ * A status dot, its words (`starts in 5 minutes`, `ends in 2 hours`, `voting open`,
+ * `voting closed`) and the instant itself; live in the browser (islands/LiveStatus.tsx).
+ */
 export function Status({ ballot, now }: StatusProps) {
-  const status = statusOf(ballot, now);
   return (
-    <span class={`status status-${status}`} data-status={status}>
-      <span class="status-dot" aria-hidden="true"></span>
-      <span class="status-label">{status}</span>
-      <span class="status-text">{statusText(ballot, now)}</span>
-    </span>
+    <Island
+      component={LiveStatus}
+      props={{
+        startsAt: ballot.startsAt.toISOString(),
+        endsAt: ballot.endsAt?.toISOString() ?? null,
+        now: now.toISOString(),
+      }}
+    />
   );
 }

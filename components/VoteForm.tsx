@@ -40,7 +40,9 @@ export function VoteForm({ ballot, form, errors, csrfToken, now }: VoteFormProps
               checked={form.option === option}
               required
             />
-            <span>{option}</span>
+            <span>
+              <bdi>{option}</bdi>
+            </span>
           </label>
         ))}
         {ballot.allowWriteIn && (
@@ -61,6 +63,7 @@ export function VoteForm({ ballot, form, errors, csrfToken, now }: VoteFormProps
               name="write_in_value"
               type="text"
               value={form.write_in_value}
+              dir="auto"
               maxlength={200}
               autocomplete="off"
               placeholder="your_own_option"
@@ -71,6 +74,24 @@ export function VoteForm({ ballot, form, errors, csrfToken, now }: VoteFormProps
         )}
       </fieldset>
       <FieldError id="option-error" message={errors.option} />
+      {ballot.duplicateCheck === "code" && (
+        <div class="field">
+          <label for="voter_code">voter_code</label>
+          <input
+            id="voter_code"
+            name="voter_code"
+            type="text"
+            value={form.voter_code ?? ""}
+            autocomplete="one-time-code"
+            autocapitalize="characters"
+            spellcheck={false}
+            maxlength={64}
+            placeholder="XXXX-XXXX-XXXX-XXXX"
+            {...describedBy("voter_code-error", errors.voter_code)}
+          />
+          <FieldError id="voter_code-error" message={errors.voter_code} />
+        </div>
+      )}
       <div class="form-actions" sse-swap="cast" hx-target="this" hx-swap="innerHTML">
         <CastButton active={statusOf(ballot, now) === "active"} />
       </div>

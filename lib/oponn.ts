@@ -11,46 +11,119 @@ import {
 import { BallotCache } from "./ballots/cache.ts";
 import { guardStore } from "./errors.ts";
 import type { Sql } from "./stores/database.ts";
-import { findBallot, insertBallot, listRecentBallots, readTally } from "./stores/ballots.ts";
-import { computeTally, type Tally } from "./results/tally.ts";
 import {
+  countBallots,
+  findBallot,
+  insertBallot,
+  readTally,
+  readWriteIns,
+} from "./stores/ballots.ts";
+import { computeTally, type Tally, type WriteInPage } from "./results/tally.ts";
+import {
+  ALREADY_VOTED,
+  CODE_INVALID,
+  CODE_REQUIRED,
   ENDED,
   isRefusal,
   NOT_STARTED,
   validateVote,
   type VoteForm,
   type VoteRefusal,
+  WRITE_IN_LIMIT,
 } from "./votes/rules.ts";
 import type { VoteWriter } from "./votes/writer.ts";
+import { type SettingsField, type SettingsForm, validateSettings } from "./ballots/settings.ts";
+import { BallotManager, makeCodes } from "./ballots/manage.ts";
+import { hashManageKey, hashVoterCode, manageKeyFor, normalizeVoterCode } from "./identity/keys.ts";
+import { type ListedBallot, listPublicBallots, listVoterBallots } from "./stores/listing.ts";
 
 export interface OponnDeps {
   sql: Sql;
   writer: VoteWriter;
   cache?: BallotCache;
   now?: () => Date;
+  /** Tells every process a ballot's own state changed (after commit). */
+  ballotChanged?: (ballotId: string) => Promise<void>;
+  /** Derives manage keys (OPONN_SECRET). */
+  secret: string;
 }
 
-export type CastResult = { ok: true } | (VoteRefusal & { ok: false });
+/** What creating a ballot hands back once: the manage key and any voter codes are never shown again. */
+export interface CreatedBallot {
+  ballot: Ballot;
+  manageKey: string;
+  codes: string[];
+}
+
+/** `choice`: the label the vote counted for, to show the voter. */
+export type CastResult = { ok: true; choice: string } | (VoteRefusal & { ok: false });
 
 export class Oponn {
   readonly cache: BallotCache;
   readonly now: () => Date;
   readonly #sql: Sql;
   readonly #writer: VoteWriter;
+  readonly manager: BallotManager;
+  readonly #secret: string;
 
   constructor(deps: OponnDeps) {
     this.#sql = deps.sql;
     this.#writer = deps.writer;
+    this.#secret = deps.secret;
     this.cache = deps.cache ?? new BallotCache();
     this.now = deps.now ?? (() => new Date());
+    this.manager = new BallotManager({
+      sql: deps.sql,
+      now: this.now,
+      changed: async (ballotId) => {
+        this.cache.delete(ballotId);
+        await deps.ballotChanged?.(ballotId);
+      },
+    });
   }
 
-  async createBallot(form: CreateBallotForm): Promise<Validation<Ballot, CreateField>> {
+  async createBallot(
+    form: CreateBallotForm,
+    settingsForm: SettingsForm,
+    ownerVoter: string,
+  ): Promise<Validation<CreatedBallot, CreateField | SettingsField>> {
     const checked = validateCreateBallot(form, this.now());
-    if (!checked.ok) return checked;
-    const ballot = await guardStore(() => insertBallot(this.#sql, newBallotId(), checked.value));
+    const settings = validateSettings(settingsForm);
+    if (!checked.ok || !settings.ok) {
+      return {
+        ok: false,
+        errors: { ...(checked.ok ? {} : checked.errors), ...(settings.ok ? {} : settings.errors) },
+      };
+    }
+    const id = newBallotId();
+    const manageKey = this.manageKey(id);
+    const codes = makeCodes(settings.value.voterCodes);
+    const ballot = await guardStore(() =>
+      insertBallot(this.#sql, id, {
+        ...checked.value,
+        ...settings.value,
+        ownerVoter,
+        manageKeyHash: hashManageKey(manageKey),
+        codeHashes: codes.map((code) => hashVoterCode(id, normalizeVoterCode(code)!)),
+      })
+    );
     this.cache.set(ballot);
-    return { ok: true, value: ballot };
+    return { ok: true, value: { ballot, manageKey, codes } };
+  }
+
+  /** The owner's manage key for a ballot (see `manageKeyFor`). */
+  manageKey(ballotId: string): string {
+    return manageKeyFor(this.#secret, ballotId);
+  }
+
+  listPublic(open: boolean, page: number, perPage: number): Promise<ListedBallot[]> {
+    return guardStore(() =>
+      listPublicBallots(this.#sql, { open, offset: (page - 1) * perPage, limit: perPage })
+    );
+  }
+
+  listVoterBallots(voterId: string, votedIds: string[]): Promise<ListedBallot[]> {
+    return guardStore(() => listVoterBallots(this.#sql, voterId, votedIds, 50));
   }
 
   /** `null` for a malformed or unknown id. */
@@ -63,32 +136,69 @@ export class Oponn {
     return ballot;
   }
 
-  listBallots(): Promise<Ballot[]> {
-    return guardStore(() => listRecentBallots(this.#sql, this.now()));
+  /** How many ballots exist (operators and tests). */
+  countBallots(): Promise<number> {
+    return guardStore(() => countBallots(this.#sql));
   }
 
   async readTally(ballotId: string): Promise<Tally> {
     return computeTally(await guardStore(() => readTally(this.#sql, ballotId)));
   }
 
+  /** Write-ins by votes, `perPage` at a time; `page` counts from 1. */
+  readWriteIns(ballotId: string, page: number, perPage: number): Promise<WriteInPage> {
+    return guardStore(() =>
+      readWriteIns(this.#sql, ballotId, { offset: (page - 1) * perPage, limit: perPage })
+    );
+  }
+
   writerStats(): { batches: number; votes: number } {
     return this.#writer.stats;
   }
 
-  /** Resolves once the vote is committed, or with the reason it was refused. */
-  async castVote(ballot: Ballot, form: VoteForm): Promise<CastResult> {
+  /**
+   * Resolves once the vote is committed, or with the reason it was refused.
+   * `voterId` is the browser's signed identity: it reaches the database only
+   * for a `browser` ballot (a `code` ballot is secret: its votes carry no voter).
+   */
+  async castVote(ballot: Ballot, form: VoteForm, voterId: string): Promise<CastResult> {
     const choice = validateVote(ballot, form, this.now());
     if (isRefusal(choice)) return { ok: false, ...choice };
+    let codeHash: string | null = null;
+    if (ballot.duplicateCheck === "code") {
+      const raw = form.voter_code?.trim() ?? "";
+      if (raw === "") {
+        return { ok: false, kind: "invalid", field: "voter_code", message: CODE_REQUIRED };
+      }
+      const code = normalizeVoterCode(raw);
+      if (!code) {
+        return { ok: false, kind: "forbidden", field: "voter_code", message: CODE_INVALID };
+      }
+      codeHash = hashVoterCode(ballot.id, code);
+    }
     const outcome = await guardStore(() =>
-      this.#writer.submit({ ballotId: ballot.id, label: choice.label, writeIn: choice.writeIn })
+      this.#writer.submit({
+        ballotId: ballot.id,
+        label: choice.label,
+        key: choice.key,
+        writeIn: choice.writeIn,
+        voterId: ballot.duplicateCheck === "browser" ? voterId : null,
+        codeHash,
+      })
     );
     switch (outcome) {
       case "recorded":
-        return { ok: true };
+        return { ok: true, choice: choice.label };
       case "not_started":
         return { ok: false, kind: "closed", field: "option", message: NOT_STARTED };
       case "ended":
         return { ok: false, kind: "closed", field: "option", message: ENDED };
+      case "write_in_limit":
+        return { ok: false, kind: "invalid", field: "write_in_value", message: WRITE_IN_LIMIT };
+      case "duplicate":
+        return { ok: false, kind: "duplicate", field: "option", message: ALREADY_VOTED };
+      case "code_invalid":
+        return { ok: false, kind: "forbidden", field: "voter_code", message: CODE_INVALID };
       case "unknown_ballot":
         return {
           ok: false,

@@ -6,8 +6,10 @@ import type { LiveHub } from "../lib/live/hub.ts";
 import type { Metrics } from "../lib/ops/metrics.ts";
 import type { Oponn } from "../lib/oponn.ts";
 import type { AddressResolver } from "../lib/limits/addresses.ts";
-import type { LimitedAction, RateLimiter, StreamLimiter } from "../lib/limits/rate_limit.ts";
+import type { LimitedAction, RateLimiter } from "../lib/limits/rate_limit.ts";
+import type { StreamLimiter } from "../lib/limits/streams.ts";
 import type { VoterIdentity } from "../lib/identity/voter.ts";
+import type { VotedBallots } from "../lib/identity/voted.ts";
 import type { FormBody } from "./_form.ts";
 
 export interface AppDeps {
@@ -18,6 +20,8 @@ export interface AppDeps {
   assets: Assets;
   /** Signs and checks voter cookies and the CSRF tokens bound to them. */
   identity: VoterIdentity;
+  /** The signed cookie listing the ballots this browser voted on. */
+  voted: VotedBallots;
   /** Client addresses behind trusted proxies; who may read `/metrics`. */
   addresses: AddressResolver;
   /** Database (and Redis) reachable: for `/readyz`. */

@@ -33,10 +33,9 @@ export function pageOrFragment(
 
 /** After a successful POST: `204` + `HX-Redirect` for HTMX, `303` otherwise. */
 export function redirectAfterPost(c: Ctx, location: string): Response {
-  if (isHtmx(c)) {
-    return new Response(null, { status: 204, headers: { "HX-Redirect": location } });
-  }
-  return new Response(null, { status: 303, headers: { Location: location } });
+  // Through the context, so cookies set while handling the request go with it.
+  if (isHtmx(c)) return c.body(null, 204, { "HX-Redirect": location });
+  return c.body(null, 303, { Location: location });
 }
 
 /** A message page with its status; for HTMX the message block alone. */

@@ -1,8 +1,11 @@
-import { type CreateBallotForm, emptyCreateForm, type FieldErrors } from "../lib/ballots/rules.ts";
+import { type CreateBallotForm, emptyCreateForm } from "../lib/ballots/rules.ts";
+import { SAFER_SETTINGS, type SettingsField, type SettingsForm } from "../lib/ballots/settings.ts";
+import type { CreateField } from "../lib/ballots/rules.ts";
 import { CreateForm } from "../components/CreateForm.tsx";
 import type { Handlers, RouteRulesByMethod } from "./_context.ts";
-import { field, readForm } from "./_form.ts";
+import { field, fields, readForm } from "./_form.ts";
 import { isHtmx, page, pageOrFragment, redirectAfterPost } from "./_render.tsx";
+import { codesPage } from "./manage/_manage.tsx";
 
 export const rules: RouteRulesByMethod = { POST: { limit: "create" } };
 
@@ -11,7 +14,12 @@ export const handlers: Handlers = {
     return page(
       c,
       "new_ballot",
-      <CreatePage form={emptyCreateForm} errors={{}} csrfToken={c.var.csrfToken} />,
+      <CreatePage
+        form={emptyCreateForm}
+        settings={SAFER_SETTINGS}
+        errors={{}}
+        csrfToken={c.var.csrfToken}
+      />,
     );
   },
 
@@ -26,26 +34,36 @@ export const handlers: Handlers = {
       tz_offset_mins: field(body, "tz_offset_mins"),
       duration_mins: field(body, "duration_mins"),
     };
+    // A field left out keeps the original's behaviour; the form sends the safer choices.
+    const settings: SettingsForm = {
+      duplicate_check: field(body, "duplicate_check"),
+      voter_codes: field(body, "voter_codes"),
+      // The form sends a hidden `unlisted` before the checkbox's `listed`: the last one wins.
+      listing: fields(body, "listing").at(-1) ?? "",
+      results_visibility: field(body, "results_visibility"),
+    };
     const { oponn, metrics } = c.var.deps;
-    const created = await oponn.createBallot(form);
+    const created = await oponn.createBallot(form, settings, c.var.voterId);
     if (created.ok) {
       metrics.inc("ballots_created_total");
-      return redirectAfterPost(c, `/vote/${created.value.id}`);
+      const { ballot, codes } = created.value;
+      // Voter codes exist only in this response: show them now rather than redirect.
+      if (codes.length > 0) return codesPage(c, ballot, codes, `/manage/${ballot.id}`);
+      return redirectAfterPost(c, `/vote/${ballot.id}`);
     }
-    const csrfToken = c.var.csrfToken;
+    const props = { form, settings, errors: created.errors, csrfToken: c.var.csrfToken };
     return pageOrFragment(
       c,
       "new_ballot",
-      isHtmx(c)
-        ? <CreateForm form={form} errors={created.errors} csrfToken={csrfToken} />
-        : <CreatePage form={form} errors={created.errors} csrfToken={csrfToken} />,
+      isHtmx(c) ? <CreateForm {...props} /> : <CreatePage {...props} />,
     );
   },
 };
 
 interface CreatePageProps {
   form: CreateBallotForm;
-  errors: FieldErrors;
+  settings: SettingsForm;
+  errors: Partial<Record<CreateField | SettingsField, string>>;
   csrfToken: string;
 }
 

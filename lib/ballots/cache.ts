@@ -1,4 +1,8 @@
-/** Ballot rows are immutable once created, so each process keeps the ones it uses. */
+/**
+ * Each process keeps the ballot rows it uses. A ballot changes only through
+ * its owner's actions, which tell every process to drop its copy; a copy
+ * missed during a transport outage lives at most one reaper cycle.
+ */
 import type { Ballot } from "./rules.ts";
 
 export class BallotCache {
@@ -15,6 +19,14 @@ export class BallotCache {
   set(ballot: Ballot): void {
     if (this.#entries.size >= this.capacity) this.#evictOldest();
     this.#entries.set(ballot.id, { ballot, usedAt: Date.now() });
+  }
+
+  delete(id: string): void {
+    this.#entries.delete(id);
+  }
+
+  clear(): void {
+    this.#entries.clear();
   }
 
   get size(): number {

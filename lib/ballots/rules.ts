@@ -1,6 +1,14 @@
 /** Ballot types and the pure rules around them: validation, status, time formatting. */
 
 import type { Ballot, NewBallot } from "./types.ts";
+import {
+  codePointLength,
+  forbiddenIn,
+  labelKey,
+  normalizeLabel,
+  RESERVED_OPTION,
+  withinReach,
+} from "./labels.ts";
 export type { Ballot, BallotStatus, NewBallot } from "./types.ts";
 import type { BallotStatus } from "./types.ts";
 
@@ -25,10 +33,16 @@ export type Validation<T, F extends string> =
 
 export const DURATION_CHOICES = [10, 60, 1440, 0] as const;
 export const MAX_DURATION_MINS = 60 * 24 * 366;
+/** A scheduled start lies at most this far ahead (as long as the longest ballot). */
+export const MAX_START_AHEAD_DAYS = 366;
 const MAX_OPTIONS = 100;
-/** C0 and C1 control characters: never part of a measure, option or write-in. */
-// deno-lint-ignore no-control-regex
-export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+const MAX_MEASURE_CHARS = 255;
+const MAX_OPTION_CHARS = 64;
+
+const FORBIDDEN_MESSAGES = {
+  control: "must not contain control characters",
+  invisible: "must not contain invisible or direction-control characters",
+} as const;
 
 export const emptyCreateForm: CreateBallotForm = {
   measure: "",
@@ -46,10 +60,8 @@ export function validateCreateBallot(
 ): Validation<NewBallot, CreateField> {
   const errors: FieldErrors = {};
 
-  const measure = form.measure.trim();
-  if (CONTROL_CHARS.test(measure)) errors.measure = "must not contain control characters";
-  else if ([...measure].length < 3) errors.measure = "at least 3 characters";
-  else if ([...measure].length > 255) errors.measure = "at most 255 characters";
+  const measure = checkMeasure(form.measure);
+  if (measure.error) errors.measure = measure.error;
 
   const options = splitOptions(form.options_raw);
   const optionsError = validateOptions(options, form.allow_write_in);
@@ -73,7 +85,7 @@ export function validateCreateBallot(
   return {
     ok: true,
     value: {
-      measure,
+      measure: measure.value,
       options,
       allowWriteIn: form.allow_write_in,
       startsAt,
@@ -82,21 +94,50 @@ export function validateCreateBallot(
   };
 }
 
+function checkMeasure(raw: string): { value: string; error?: string } {
+  const trimmed = raw.trim();
+  if (!withinReach(trimmed, MAX_MEASURE_CHARS)) {
+    return { value: trimmed, error: "at most 255 characters" };
+  }
+  const forbidden = forbiddenIn(trimmed);
+  if (forbidden) return { value: trimmed, error: FORBIDDEN_MESSAGES[forbidden] };
+  const value = normalizeLabel(trimmed);
+  const length = codePointLength(value);
+  if (length < 3) return { value, error: "at least 3 characters" };
+  if (length > MAX_MEASURE_CHARS) return { value, error: "at most 255 characters" };
+  return { value };
+}
+
+/** Options as typed, split on commas (full-width ones too), blanks dropped, each normalised. */
 export function splitOptions(raw: string): string[] {
-  return raw.split(",").map((option) => option.trim()).filter((option) => option.length > 0);
+  return raw.split(/[,\uFF0C\uFE50]/).map((option) => option.trim())
+    .filter((option) => option.length > 0)
+    .map((option) => withinReach(option, MAX_OPTION_CHARS) ? normalizeLabel(option) : option);
 }
 
 function validateOptions(options: string[], allowWriteIn: boolean): string | undefined {
   if (options.length === 0) return "at least 1 item";
-  if (options.some((option) => CONTROL_CHARS.test(option))) {
-    return "must not contain control characters";
-  }
-  if (options.some((option) => [...option].length > 64)) return "between 1 and 64 characters";
   if (options.length > MAX_OPTIONS) return `at most ${MAX_OPTIONS} options`;
-  const seen = new Set<string>();
+  if (options.some((option) => !withinReach(option, MAX_OPTION_CHARS))) {
+    return "between 1 and 64 characters";
+  }
   for (const option of options) {
-    if (seen.has(option)) return `duplicate option "${option}"`;
-    seen.add(option);
+    const forbidden = forbiddenIn(option);
+    if (forbidden) return FORBIDDEN_MESSAGES[forbidden];
+  }
+  if (options.some((option) => codePointLength(option) > MAX_OPTION_CHARS)) {
+    return "between 1 and 64 characters";
+  }
+  const seen = new Map<string, string>();
+  for (const option of options) {
+    const key = labelKey(option);
+    if (key === RESERVED_OPTION) {
+      return `"${RESERVED_OPTION}" is reserved for write-ins; choose another name`;
+    }
+    const first = seen.get(key);
+    if (first === option) return `duplicate option "${option}"`;
+    if (first !== undefined) return `duplicate option "${option}" (the same as "${first}")`;
+    seen.set(key, option);
   }
   if (!allowWriteIn && options.length < 2) return "at least 2 options when write-ins are disabled";
   return undefined;
@@ -140,6 +181,9 @@ export function parseScheduledStart(
   if (offset === undefined) return { error: "Invalid scheduled start time format" };
   const at = new Date(local - offset * 60_000);
   if (at.getTime() <= now.getTime()) return { error: "Scheduled start time must be in the future" };
+  if (at.getTime() > now.getTime() + MAX_START_AHEAD_DAYS * 86_400_000) {
+    return { error: `Scheduled start time must be within ${MAX_START_AHEAD_DAYS} days from now` };
+  }
   return { at };
 }
 

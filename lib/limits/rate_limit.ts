@@ -1,7 +1,8 @@
 /**
- * Abuse limits: token buckets on the two writes (create a ballot, cast a vote)
- * and a cap on live streams. Buckets live in memory (one process) or in Redis
- * (shared by every process, see rate_limit_redis.ts); the rules are here.
+ * Abuse limits: token buckets on the two writes (create a ballot, cast a vote);
+ * the cap on live streams is in streams.ts. Buckets live in memory (one
+ * process) or in Redis (shared by every process, see rate_limit_redis.ts); the
+ * rules are here.
  */
 
 /** A bucket holds up to `capacity` tokens and regains `perSecond` of them every second. */
@@ -124,49 +125,5 @@ export class RateLimiter {
       { key: `${action}:s:${who.session}`, bucket: limits.session },
       { key: `${action}:a:${who.address}`, bucket: limits.address },
     ]);
-  }
-}
-
-/** Live streams one client address, and one process, may hold at once. */
-export interface StreamCaps {
-  perAddress: number;
-  perProcess: number;
-}
-
-/**
- * A classroom behind one NAT may watch with hundreds of tabs; a single bot
- * opening thousands is what the per-address cap stops. Per process, a cap well
- * above the benchmark's 10,000 viewers, below what memory would bear.
- */
-export const DEFAULT_STREAM_CAPS: StreamCaps = { perAddress: 1_000, perProcess: 20_000 };
-
-export type StreamRefusal = "address" | "process";
-
-export class StreamLimiter {
-  readonly #byAddress = new Map<string, number>();
-  #total = 0;
-
-  constructor(readonly caps: StreamCaps) {}
-
-  /** A release function, or which cap refused the stream. */
-  open(address: string): (() => void) | StreamRefusal {
-    if (this.#total >= this.caps.perProcess) return "process";
-    const held = this.#byAddress.get(address) ?? 0;
-    if (held >= this.caps.perAddress) return "address";
-    this.#byAddress.set(address, held + 1);
-    this.#total++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.#total--;
-      const left = (this.#byAddress.get(address) ?? 1) - 1;
-      if (left <= 0) this.#byAddress.delete(address);
-      else this.#byAddress.set(address, left);
-    };
-  }
-
-  get openStreams(): number {
-    return this.#total;
   }
 }

@@ -5,14 +5,24 @@
  * encoded chunk to every local viewer. Where a change comes from (this process
  * or another one) is the transport's business.
  */
+import type { Audience } from "../results/visibility.ts";
 import { encodeEvent, KEEP_ALIVE } from "./sse.ts";
 import type { LiveTransport } from "./transport.ts";
 
-/** What a viewer is shown for a ballot at one moment, already rendered. */
-export interface LiveSnapshot {
-  /** Grows with the results: the SSE event id. */
-  version: number;
+/** The results block as one audience sees it, with its own opaque version (the SSE id). */
+export interface AudiencePart {
+  version: string;
   results: string;
+}
+
+/**
+ * What viewers are shown for a ballot at one moment, already rendered: the
+ * parts every viewer shares, and the results once per audience. `hidden` is
+ * present only while the results are hidden from the public; without it,
+ * every viewer is served `shown`.
+ */
+export interface LiveSnapshot {
+  audiences: { shown: AudiencePart; hidden?: AudiencePart };
   /** Changes only when the ballot opens or closes. */
   statusKey: string;
   status: string;
@@ -24,6 +34,8 @@ export interface LiveSnapshot {
 export type RenderSnapshot = (ballotId: string) => Promise<LiveSnapshot | null>;
 
 export interface Viewer {
+  /** Which render of the results this viewer may see (fixed at join). */
+  audience: Audience;
   /** Returns false when the viewer cannot keep up; the hub then drops it. */
   send(chunk: Uint8Array): boolean;
   close(): void;
@@ -36,6 +48,10 @@ export interface LiveHubOptions {
   flushIntervalMs?: number;
   keepAliveMs?: number;
   onError?: (error: unknown) => void;
+  /** A ballot's own state changed (closed, re-timed, published, deleted): drop cached copies. */
+  onBallotChanged?: (ballotId: string) => void;
+  /** Messages may have been lost (the transport reconnected): drop every cached copy. */
+  onResync?: () => void;
 }
 
 export interface LiveStats {
@@ -69,6 +85,8 @@ export class LiveHub {
   readonly #interval: number;
   readonly #keepAliveMs: number;
   readonly #onError: (error: unknown) => void;
+  readonly #onBallotChanged: (ballotId: string) => void;
+  readonly #onResync: () => void;
 
   constructor(options: LiveHubOptions) {
     this.#render = options.render;
@@ -76,10 +94,18 @@ export class LiveHub {
     this.#interval = options.flushIntervalMs ?? 100;
     this.#keepAliveMs = options.keepAliveMs ?? 15_000;
     this.#onError = options.onError ?? ((error) => console.error("live hub:", error));
+    this.#onBallotChanged = options.onBallotChanged ?? (() => {});
+    this.#onResync = options.onResync ?? (() => {});
     this.#transport.listen({
       changed: (ballotId) => this.#changed(ballotId),
+      ballotChanged: (ballotId) => this.#ballotChanged(ballotId),
       resync: () => this.#resyncAll(),
     });
+  }
+
+  /** Tells every process that the ballot itself changed (call after commit). */
+  async publishBallot(ballotId: string): Promise<void> {
+    await this.#transport.publishBallot(ballotId);
   }
 
   /** Tells every process's viewers that the ballot changed (call after commit). */
@@ -101,7 +127,7 @@ export class LiveHub {
     }
     const claim = state;
     // Count the joiner before any await so a concurrent leave does not drop the state.
-    const placeholder: Viewer = { send: () => true, close: () => {} };
+    const placeholder: Viewer = { audience: "shown", send: () => true, close: () => {} };
     claim.viewers.add(placeholder);
     let snapshot: LiveSnapshot | null | undefined;
     try {
@@ -113,8 +139,9 @@ export class LiveHub {
       this.#forgetIfEmpty(ballotId, claim);
       return null;
     }
-    const resumed = lastEventId !== undefined && lastEventId === String(snapshot.version);
-    viewer.send(encodeSnapshot(snapshot, { results: !resumed, status: true }));
+    const part = partFor(snapshot, viewer.audience);
+    const resumed = lastEventId !== undefined && lastEventId === part.version;
+    viewer.send(encodeSnapshot(snapshot, part, { results: !resumed, status: true }));
     claim.viewers.add(viewer);
     this.#startKeepAlive();
     return () => this.#leave(ballotId, claim, viewer);
@@ -184,8 +211,19 @@ export class LiveHub {
     this.#scheduleFlush(ballotId, state);
   }
 
+  #ballotChanged(ballotId: string): void {
+    this.#onBallotChanged(ballotId);
+    const state = this.#ballots.get(ballotId);
+    if (!state) return;
+    // Its window may have moved: arm the transition again from the next render.
+    clearTimeout(state.transitionTimer);
+    state.transitionTimer = undefined;
+    this.#changed(ballotId);
+  }
+
   #resyncAll(): void {
-    for (const ballotId of this.#ballots.keys()) this.#changed(ballotId);
+    this.#onResync();
+    for (const ballotId of this.#ballots.keys()) this.#ballotChanged(ballotId);
   }
 
   #scheduleFlush(ballotId: string, state: BallotState): void {
@@ -207,17 +245,45 @@ export class LiveHub {
       await state.loading?.catch(() => null);
       const snapshot = await this.#load(ballotId, state);
       state.flushedSeq = seq;
-      if (!snapshot) return;
-      const chunk = encodeSnapshot(snapshot, {
-        results: previous?.version !== snapshot.version || previous?.results !== snapshot.results,
-        status: previous?.statusKey !== snapshot.statusKey,
-      });
+      if (!snapshot) return this.#endStreams(ballotId, state);
+      const status = previous?.statusKey !== snapshot.statusKey;
+      const chunks = new Map<Audience, Uint8Array>();
+      for (const audience of ["shown", "hidden"] as const) {
+        const part = partFor(snapshot, audience);
+        const before = previous && partFor(previous, audience);
+        chunks.set(
+          audience,
+          encodeSnapshot(snapshot, part, { results: before?.version !== part.version, status }),
+        );
+      }
       this.#flushes++;
-      if (chunk.byteLength > 0) this.#broadcast(ballotId, state, chunk);
+      this.#broadcastByAudience(ballotId, state, chunks);
     } finally {
       state.flushing = false;
       state.lastFlushAt = Date.now();
       if (state.changeSeq !== state.flushedSeq) this.#scheduleFlush(ballotId, state);
+    }
+  }
+
+  /** The ballot is gone (deleted): its streams end and its state is freed. */
+  #endStreams(ballotId: string, state: BallotState): void {
+    for (const viewer of state.viewers) viewer.close();
+    state.viewers.clear();
+    this.#forget(ballotId, state);
+  }
+
+  #broadcastByAudience(
+    ballotId: string,
+    state: BallotState,
+    chunks: Map<Audience, Uint8Array>,
+  ): void {
+    for (const viewer of state.viewers) {
+      const chunk = chunks.get(viewer.audience)!;
+      if (chunk.byteLength === 0) continue;
+      if (!viewer.send(chunk)) {
+        viewer.close();
+        this.#leave(ballotId, state, viewer);
+      }
     }
   }
 
@@ -275,13 +341,20 @@ export class LiveHub {
   }
 }
 
+/** Hidden viewers get the hidden render while there is one, the shown one once results are public. */
+function partFor(snapshot: LiveSnapshot, audience: Audience): AudiencePart {
+  return (audience === "hidden" ? snapshot.audiences.hidden : undefined) ??
+    snapshot.audiences.shown;
+}
+
 function encodeSnapshot(
   snapshot: LiveSnapshot,
+  part: AudiencePart,
   parts: { results: boolean; status: boolean },
 ): Uint8Array {
-  const id = String(snapshot.version);
+  const id = part.version;
   let text = "";
-  if (parts.results) text += encodeEvent({ id, event: "results", data: snapshot.results });
+  if (parts.results) text += encodeEvent({ id, event: "results", data: part.results });
   if (parts.status) {
     text += encodeEvent({ id, event: "status", data: snapshot.status });
     text += encodeEvent({ id, event: "cast", data: snapshot.cast });

@@ -8,6 +8,8 @@ import { Redis, type RedisOptions } from "ioredis";
 import type { LiveTransport, TransportListener } from "./transport.ts";
 
 const PREFIX = "oponn:ballot:";
+/** Every process listens here: a ballot's own state changed (owner actions). */
+const BALLOTS_CHANNEL = "oponn:ballots";
 
 export function channelOf(ballotId: string): string {
   return PREFIX + ballotId;
@@ -25,6 +27,8 @@ export class RedisTransport implements LiveTransport {
   /** The channels the hub wants: the truth we resubscribe from after a reconnect. */
   readonly #channels = new Set<string>();
   #listener?: TransportListener;
+  /** Tells this process's own ballot messages apart when Redis echoes them back. */
+  readonly #origin = crypto.randomUUID();
   #closed = false;
   #outage = false;
   readonly #log: (message: string) => void;
@@ -54,9 +58,23 @@ export class RedisTransport implements LiveTransport {
     }
     this.#command.on("ready", () => this.#recovered());
     this.#subscriber.on("ready", () => this.#resubscribe());
-    this.#subscriber.on("message", (channel: string) => {
-      if (channel.startsWith(PREFIX)) this.#listener?.changed(channel.slice(PREFIX.length));
+    this.#subscriber.on("message", (channel: string, message: string) => {
+      if (channel === BALLOTS_CHANNEL) {
+        const [from, ballotId] = message.split(" ");
+        if (from !== this.#origin && ballotId) this.#listener?.ballotChanged(ballotId);
+      } else if (channel.startsWith(PREFIX)) this.#listener?.changed(channel.slice(PREFIX.length));
     });
+    this.#channels.add(BALLOTS_CHANNEL);
+  }
+
+  /** Never rejects; the change is committed. Delivered here at once, the others through Redis. */
+  async publishBallot(ballotId: string): Promise<void> {
+    this.#listener?.ballotChanged(ballotId);
+    try {
+      await this.#command.publish(BALLOTS_CHANNEL, `${this.#origin} ${ballotId}`);
+    } catch (error) {
+      this.#warn(`redis publish failed: ${(error as Error).message}`);
+    }
   }
 
   listen(listener: TransportListener): void {
@@ -94,8 +112,9 @@ export class RedisTransport implements LiveTransport {
     }
   }
 
+  /** Ballot channels held (the one for ballot changes is always there and not counted). */
   subscriptions(): number {
-    return this.#channels.size;
+    return this.#channels.has(BALLOTS_CHANNEL) ? this.#channels.size - 1 : this.#channels.size;
   }
 
   /** `SET key NX PX`: true for the one caller across the cluster that gets the key. */
@@ -126,7 +145,6 @@ export class RedisTransport implements LiveTransport {
 
   async #resubscribe(): Promise<void> {
     const channels = [...this.#channels];
-    if (channels.length === 0) return;
     try {
       await this.#subscriber.subscribe(...channels);
     } catch {

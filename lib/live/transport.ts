@@ -3,6 +3,8 @@
 export interface TransportListener {
   /** A ballot with local viewers changed somewhere. */
   changed(ballotId: string): void;
+  /** A ballot's own state changed (closed, re-timed, published, deleted): every process hears it. */
+  ballotChanged(ballotId: string): void;
   /** Messages may have been lost (e.g. after a reconnect): re-read everything watched. */
   resync(): void;
 }
@@ -10,6 +12,8 @@ export interface TransportListener {
 export interface LiveTransport {
   listen(listener: TransportListener): void;
   publish(ballotId: string, version: number): Promise<void>;
+  /** To every process, whether or not it has viewers of the ballot. */
+  publishBallot(ballotId: string): Promise<void>;
   /** Called when the process gets its first local viewer of a ballot. */
   subscribe(ballotId: string): Promise<void>;
   /** Called when the last local viewer leaves. */
@@ -29,6 +33,11 @@ export class InProcessTransport implements LiveTransport {
 
   publish(ballotId: string): Promise<void> {
     if (this.#subscribed.has(ballotId)) this.#listener?.changed(ballotId);
+    return Promise.resolve();
+  }
+
+  publishBallot(ballotId: string): Promise<void> {
+    this.#listener?.ballotChanged(ballotId);
     return Promise.resolve();
   }
 

@@ -1,6 +1,7 @@
 /** SQL for ballots and their tallies. */
-import type { Ballot, NewBallot } from "../ballots/types.ts";
-import type { TallyRow } from "../results/types.ts";
+import type { Ballot, BallotSettings, NewBallot } from "../ballots/types.ts";
+import { labelKey } from "../ballots/labels.ts";
+import type { TallyRow, WriteInPage } from "../results/types.ts";
 import type { Sql } from "./database.ts";
 
 interface BallotRow {
@@ -11,7 +12,23 @@ interface BallotRow {
   ends_at: Date | null;
   created_at: Date;
   options: string[];
+  duplicate_check: Ballot["duplicateCheck"];
+  listing: Ballot["listing"];
+  results_visibility: Ballot["resultsVisibility"];
+  published_at: Date | null;
+  owner_voter: string | null;
+  codes_issued: number;
 }
+
+/** What creating a ballot stores besides its question: settings, owner, hashed key and codes. */
+export interface BallotToInsert extends NewBallot, BallotSettings {
+  ownerVoter: string;
+  manageKeyHash: string;
+  codeHashes: string[];
+}
+
+const BALLOT_COLUMNS = `id, measure, allow_write_in, starts_at, ends_at, created_at,
+  duplicate_check, listing, results_visibility, published_at, owner_voter, codes_issued`;
 
 function toBallot(row: BallotRow): Ballot {
   return {
@@ -22,26 +39,52 @@ function toBallot(row: BallotRow): Ballot {
     startsAt: row.starts_at,
     endsAt: row.ends_at,
     createdAt: row.created_at,
+    duplicateCheck: row.duplicate_check,
+    listing: row.listing,
+    resultsVisibility: row.results_visibility,
+    publishedAt: row.published_at,
+    ownerVoter: row.owner_voter,
+    codesIssued: row.codes_issued,
   };
 }
 
-export async function insertBallot(sql: Sql, id: string, ballot: NewBallot): Promise<Ballot> {
+export async function insertBallot(
+  sql: Sql,
+  id: string,
+  ballot: BallotToInsert,
+): Promise<Ballot> {
   return await sql.begin(async (tx) => {
     const [row] = await tx<Omit<BallotRow, "options">[]>`
-      insert into ballots (id, measure, allow_write_in, starts_at, ends_at)
-      values (${id}, ${ballot.measure}, ${ballot.allowWriteIn}, ${ballot.startsAt}, ${ballot.endsAt})
-      returning id, measure, allow_write_in, starts_at, ends_at, created_at`;
+      insert into ballots (
+        id, measure, allow_write_in, starts_at, ends_at, duplicate_check, listing,
+        results_visibility, owner_voter, manage_key_hash, codes_issued
+      )
+      values (
+        ${id}, ${ballot.measure}, ${ballot.allowWriteIn}, ${ballot.startsAt}, ${ballot.endsAt},
+        ${ballot.duplicateCheck}, ${ballot.listing}, ${ballot.resultsVisibility},
+        ${ballot.ownerVoter}, ${ballot.manageKeyHash}, ${ballot.codeHashes.length}
+      )
+      returning ${tx.unsafe(BALLOT_COLUMNS)}`;
+    if (ballot.codeHashes.length > 0) {
+      await tx`
+        insert into voter_codes (ballot_id, code_hash)
+        select ${id}, unnest(${ballot.codeHashes}::text[])`;
+    }
     const positions = ballot.options.map((_, index) => index);
+    const keys = ballot.options.map(labelKey);
     await tx`
-      insert into ballot_options (ballot_id, label, position)
-      select ${id}, label, position
-      from unnest(${ballot.options}::text[], ${positions}::int[]) as o(label, position)`;
+      insert into ballot_options (ballot_id, label, label_key, position)
+      select ${id}, label, label_key, position
+      from unnest(${ballot.options}::text[], ${keys}::text[], ${positions}::int[])
+        as o(label, label_key, position)`;
     return toBallot({ ...row, options: ballot.options });
   }) as Ballot;
 }
 
 const SELECT_BALLOT = `
   select b.id, b.measure, b.allow_write_in, b.starts_at, b.ends_at, b.created_at,
+    b.duplicate_check, b.listing, b.results_visibility, b.published_at, b.owner_voter,
+    b.codes_issued,
     coalesce(
       (select array_agg(o.label order by o.position) from ballot_options o
         where o.ballot_id = b.id and o.position is not null),
@@ -49,26 +92,60 @@ const SELECT_BALLOT = `
     ) as options
   from ballots b`;
 
+export async function countBallots(sql: Sql): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from ballots`;
+  return row.n;
+}
+
 export async function findBallot(sql: Sql, id: string): Promise<Ballot | null> {
   const rows = await sql.unsafe<BallotRow[]>(`${SELECT_BALLOT} where b.id = $1`, [id]);
   return rows.length ? toBallot(rows[0]) : null;
 }
 
-/** Ballots still open or pending, and those that ended in the last day, newest first. */
-export async function listRecentBallots(sql: Sql, now: Date, limit = 200): Promise<Ballot[]> {
-  const since = new Date(now.getTime() - 86_400_000);
-  const rows = await sql.unsafe<BallotRow[]>(
-    `${SELECT_BALLOT} where b.ends_at is null or b.ends_at > $1
-     order by b.created_at desc limit $2`,
-    [since, limit],
-  );
-  return rows.map(toBallot);
+/**
+ * Listed options in their order, then the `topWriteIns` write-ins with the
+ * most votes, then (when there are more) one row standing for the rest:
+ * `collapsed` write-ins and their votes. Bounded whatever the ballot holds.
+ */
+export async function readTally(
+  sql: Sql,
+  ballotId: string,
+  topWriteIns = 10,
+): Promise<TallyRow[]> {
+  const rows = await sql<(TallyRow & { collapsed: number | null })[]>`
+    with write_ins as (
+      select label, votes, row_number() over (order by votes desc, label) as rank
+      from ballot_options where ballot_id = ${ballotId} and position is null
+    )
+    select label, votes, "writeIn", collapsed from (
+      select label, votes, write_in as "writeIn", null::int as collapsed, position as rank, 0 as part
+      from ballot_options where ballot_id = ${ballotId} and position is not null
+      union all
+      select label, votes, true, null, rank, 1 from write_ins where rank <= ${topWriteIns}
+      union all
+      select '', sum(votes)::bigint, true, count(*)::int, 0, 2 from write_ins
+      where rank > ${topWriteIns} having count(*) > 0
+    ) rows
+    order by part, rank`;
+  return rows.map(({ collapsed, ...row }) => collapsed === null ? row : { ...row, collapsed });
 }
 
-/** Listed options in their order, then write-ins by votes. */
-export async function readTally(sql: Sql, ballotId: string): Promise<TallyRow[]> {
-  return await sql<TallyRow[]>`
-    select label, votes, write_in as "writeIn"
-    from ballot_options where ballot_id = ${ballotId}
-    order by position nulls last, votes desc, label`;
+/** One page of a ballot's write-ins by votes, with how many there are and the total of votes. */
+export async function readWriteIns(
+  sql: Sql,
+  ballotId: string,
+  page: { offset: number; limit: number },
+): Promise<WriteInPage> {
+  const [rows, [sums]] = await Promise.all([
+    sql<TallyRow[]>`
+      select label, votes, true as "writeIn" from ballot_options
+      where ballot_id = ${ballotId} and position is null
+      order by votes desc, label
+      limit ${page.limit} offset ${page.offset}`,
+    sql<{ writeIns: number; total: number }[]>`
+      select count(*) filter (where position is null)::int as "writeIns",
+        coalesce(sum(votes), 0)::bigint as total
+      from ballot_options where ballot_id = ${ballotId}`,
+  ]);
+  return { rows: [...rows], writeIns: sums.writeIns, total: sums.total };
 }

@@ -1,10 +1,13 @@
 import type { Ballot } from "../../lib/ballots/rules.ts";
+import { statusOf } from "../../lib/ballots/rules.ts";
 import type { Tally } from "../../lib/results/tally.ts";
+import type { Turnout } from "../../lib/live/snapshots.ts";
 import { BallotHeader } from "../../components/BallotHeader.tsx";
-import { Results } from "../../components/Results.tsx";
+import { ResultsBlock } from "../../components/ResultsBlock.tsx";
 import { ShareBox } from "../../components/ShareBox.tsx";
 import type { Handlers } from "../_context.ts";
 import { page } from "../_render.tsx";
+import { readerOf, takeRecordedChoice, visibilityOf } from "../_reader.ts";
 import { publicUrl } from "../_urls.ts";
 import notFound from "../_404.tsx";
 
@@ -13,15 +16,25 @@ export const handlers: Handlers = {
     const { oponn } = c.var.deps;
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
-    const tally = await oponn.readTally(ballot.id);
+    const visibility = visibilityOf(c, ballot);
+    const [tally, turnout] = await Promise.all([
+      visibility.shown ? oponn.readTally(ballot.id) : Promise.resolve(undefined),
+      oponn.manager.turnout(ballot.id),
+    ]);
+    if (!turnout) return notFound(c);
+    const reader = readerOf(c, ballot);
     return page(
       c,
       `results: ${ballot.measure}`,
       <ResultsPage
         ballot={ballot}
         tally={tally}
+        turnout={turnout}
+        hiddenReason={visibility.shown ? undefined : visibility.reason}
         now={oponn.now()}
         shareUrl={publicUrl(c, `/vote/${ballot.id}`)}
+        recordedChoice={takeRecordedChoice(c, ballot.id)}
+        mayVote={!(reader.hasVoted && ballot.duplicateCheck !== "none")}
       />,
     );
   },
@@ -29,12 +42,20 @@ export const handlers: Handlers = {
 
 interface ResultsPageProps {
   ballot: Ballot;
-  tally: Tally;
+  tally?: Tally;
+  turnout: Turnout;
+  hiddenReason?: string;
   now: Date;
   shareUrl: string;
+  /** What this voter just chose, shown once after the vote. */
+  recordedChoice: string | null;
+  /** False once this browser has voted on a ballot that allows one vote. */
+  mayVote: boolean;
 }
 
-export default function ResultsPage({ ballot, tally, now, shareUrl }: ResultsPageProps) {
+export default function ResultsPage(props: ResultsPageProps) {
+  const { ballot, tally, turnout, hiddenReason, now, shareUrl, recordedChoice, mayVote } = props;
+  const active = statusOf(ballot, now) === "active";
   return (
     <section
       class="ballot"
@@ -43,13 +64,29 @@ export default function ResultsPage({ ballot, tally, now, shareUrl }: ResultsPag
       sse-connect={`/ballots/${ballot.id}/live-results`}
     >
       <BallotHeader ballot={ballot} now={now} headingId="results-heading" />
+      {recordedChoice !== null && (
+        <p class="notice vote-recorded" role="status" data-vote-recorded>
+          vote_recorded:{" "}
+          <strong>
+            <bdi>{recordedChoice}</bdi>
+          </strong>
+        </p>
+      )}
       <h2 class="prompt sub">results</h2>
       <div id="results" sse-swap="results" aria-live="polite">
-        <Results tally={tally} />
+        <ResultsBlock
+          ballot={ballot}
+          tally={tally}
+          turnout={turnout}
+          hiddenReason={hiddenReason}
+          now={now}
+        />
       </div>
-      <p class="page-links">
-        <a href={`/vote/${ballot.id}`}>cast_a_vote</a>
-      </p>
+      {active && mayVote && (
+        <p class="page-links">
+          <a href={`/vote/${ballot.id}`}>cast_a_vote</a>
+        </p>
+      )}
       <ShareBox url={shareUrl} />
     </section>
   );

@@ -1,21 +1,35 @@
 import type { Ballot } from "../../lib/ballots/rules.ts";
 import type { VoteField, VoteForm as VoteFormValues } from "../../lib/votes/rules.ts";
+import type { VoteRefusal } from "../../lib/votes/rules.ts";
+import { AlreadyVoted } from "../../components/AlreadyVoted.tsx";
 import { BallotHeader } from "../../components/BallotHeader.tsx";
+import { ManageLink } from "../../components/ManageLink.tsx";
 import { ShareBox } from "../../components/ShareBox.tsx";
 import { VoteForm } from "../../components/VoteForm.tsx";
 import type { Ctx, Handlers, RouteRulesByMethod } from "../_context.ts";
 import { field, readForm } from "../_form.ts";
+import { readerOf, rememberVote } from "../_reader.ts";
 import { publicUrl } from "../_urls.ts";
 import { isHtmx, page, pageOrFragment, redirectAfterPost } from "../_render.tsx";
 import notFound from "../_404.tsx";
 
 export const rules: RouteRulesByMethod = { POST: { limit: "vote" } };
 
+const EMPTY: VoteFormValues = { option: "", write_in_value: "", voter_code: "" };
+
+/** Plain (no-JS) requests get the status that names the refusal; HTMX always 200 to swap. */
+const REFUSAL_STATUS: Record<VoteRefusal["kind"], number> = {
+  invalid: 400,
+  closed: 409,
+  duplicate: 409,
+  forbidden: 403,
+};
+
 export const handlers: Handlers = {
   async GET(c) {
     const ballot = await c.var.deps.oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
-    return page(c, ballot.measure, votePage(c, ballot, { option: "", write_in_value: "" }, {}));
+    return page(c, ballot.measure, votePage(c, ballot, EMPTY, {}));
   },
 
   async POST(c) {
@@ -23,20 +37,27 @@ export const handlers: Handlers = {
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
     const body = await readForm(c);
-    const form = { option: field(body, "option"), write_in_value: field(body, "write_in_value") };
-    const result = await oponn.castVote(ballot, form);
+    const form = {
+      option: field(body, "option"),
+      write_in_value: field(body, "write_in_value"),
+      voter_code: field(body, "voter_code"),
+    };
+    const result = await oponn.castVote(ballot, form, c.var.voterId);
     if (result.ok) {
       metrics.inc("votes_accepted_total");
+      rememberVote(c, ballot.id, result.choice);
       return redirectAfterPost(c, `/results/${ballot.id}`);
     }
     metrics.inc("votes_refused_total");
+    // The database said this browser already voted: remember it, so the page says so from now on.
+    if (result.kind === "duplicate") rememberVote(c, ballot.id, "");
     const errors = { [result.field]: result.message };
     const props = { ballot, form, errors, csrfToken: c.var.csrfToken, now: oponn.now() };
     return pageOrFragment(
       c,
       ballot.measure,
-      isHtmx(c) ? <VoteForm {...props} /> : votePage(c, ballot, form, errors),
-      { page: result.kind === "closed" ? 409 : 400, fragment: 200 },
+      isHtmx(c) ? <VoteForm {...props} /> : votePage(c, ballot, form, errors, true),
+      { page: REFUSAL_STATUS[result.kind], fragment: 200 },
     );
   },
 };
@@ -46,15 +67,22 @@ function votePage(
   ballot: Ballot,
   form: VoteFormValues,
   errors: Partial<Record<VoteField, string>>,
+  refused = false,
 ) {
+  const reader = readerOf(c, ballot);
+  const { oponn } = c.var.deps;
   return (
     <VotePage
       ballot={ballot}
       form={form}
       errors={errors}
       csrfToken={c.var.csrfToken}
-      now={c.var.deps.oponn.now()}
+      now={oponn.now()}
       shareUrl={publicUrl(c, `/vote/${ballot.id}`)}
+      manageUrl={reader.isOwner
+        ? publicUrl(c, `/manage/${ballot.id}/${oponn.manageKey(ballot.id)}`)
+        : undefined}
+      hasVoted={!refused && reader.hasVoted && ballot.duplicateCheck !== "none"}
     />
   );
 }
@@ -66,9 +94,14 @@ interface VotePageProps {
   csrfToken: string;
   now: Date;
   shareUrl: string;
+  /** Shown to the owner only. */
+  manageUrl?: string;
+  /** This browser voted already on a one-vote ballot: say so instead of offering the form. */
+  hasVoted: boolean;
 }
 
-export default function VotePage({ ballot, shareUrl, ...formProps }: VotePageProps) {
+export default function VotePage(props: VotePageProps) {
+  const { ballot, shareUrl, manageUrl, hasVoted, ...formProps } = props;
   return (
     <section
       class="ballot"
@@ -77,7 +110,10 @@ export default function VotePage({ ballot, shareUrl, ...formProps }: VotePagePro
       sse-connect={`/ballots/${ballot.id}/live-results`}
     >
       <BallotHeader ballot={ballot} now={formProps.now} headingId="measure-heading" />
-      <VoteForm ballot={ballot} {...formProps} />
+      {manageUrl && <ManageLink url={manageUrl} />}
+      {hasVoted
+        ? <AlreadyVoted ballotId={ballot.id} />
+        : <VoteForm ballot={ballot} {...formProps} />}
       <p class="page-links">
         <a href={`/results/${ballot.id}`}>view_results</a>
       </p>

@@ -1,7 +1,7 @@
 /**
  * The databases the store-backed tests run on: the embedded PGlite always,
- * and a fresh database on the Postgres server at TEST_DATABASE_URL when set
- * (created here, dropped afterwards).
+ * and a fresh database on the Postgres server at TEST_DATABASE_URL (created
+ * here, dropped afterwards); without it those variants show as ignored.
  */
 import postgres from "postgres";
 
@@ -12,22 +12,29 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export type DatabaseFactory = { name: string; create(): Promise<TestDatabase> };
+export interface DatabaseFactory {
+  name: string;
+  /** True when the database is not there: the test shows as ignored, never vanishes. */
+  ignore: boolean;
+  create(): Promise<TestDatabase>;
+}
 
+/** `embedded` always; `postgres` ignored unless TEST_DATABASE_URL is set. */
 export function testDatabaseFactories(): DatabaseFactory[] {
-  const factories: DatabaseFactory[] = [{
+  const serverUrl = Deno.env.get("TEST_DATABASE_URL");
+  return [{
     name: "embedded",
+    ignore: false,
     create: () =>
       Promise.resolve({ name: "embedded", url: "memory://", drop: () => Promise.resolve() }),
+  }, {
+    name: "postgres",
+    ignore: !serverUrl,
+    create: () => {
+      if (!serverUrl) throw new Error("TEST_DATABASE_URL is not set");
+      return createServerDatabase(serverUrl);
+    },
   }];
-  const serverUrl = Deno.env.get("TEST_DATABASE_URL");
-  if (serverUrl) {
-    factories.push({
-      name: "postgres",
-      create: () => createServerDatabase(serverUrl),
-    });
-  }
-  return factories;
 }
 
 export async function createServerDatabase(serverUrl: string): Promise<TestDatabase> {
@@ -52,12 +59,4 @@ export async function createServerDatabase(serverUrl: string): Promise<TestDatab
       }
     },
   };
-}
-
-let announced = false;
-/** Prints once why the server-backed variants are skipped. */
-export function announceSkips(): void {
-  if (announced || Deno.env.get("TEST_DATABASE_URL")) return;
-  announced = true;
-  console.log("TEST_DATABASE_URL is not set: Postgres-server variants skipped (embedded only)");
 }

@@ -16,12 +16,25 @@ export interface OponnProcess {
   stop(): Promise<void>;
 }
 
+export interface SpawnOptions {
+  startTimeoutMs?: number;
+  /** Run under this descriptor limit (`ulimit -n`, soft and hard). */
+  descriptorLimit?: number;
+  /** Deno's arguments (default `run -A main.ts`), e.g. `serve --parallel … main.ts`. */
+  args?: string[];
+}
+
 export async function spawnOponn(
   env: Record<string, string>,
-  options: { startTimeoutMs?: number } = {},
+  options: SpawnOptions = {},
 ): Promise<OponnProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts"],
+  const args = options.args ?? ["run", "-A", "main.ts"];
+  const limited = options.descriptorLimit !== undefined;
+  // bash execs Deno in its place: the pid stays the process under test.
+  const child = new Deno.Command(limited ? "bash" : Deno.execPath(), {
+    args: limited
+      ? ["-c", `ulimit -n ${options.descriptorLimit} && exec "$0" "$@"`, Deno.execPath(), ...args]
+      : args,
     cwd: ROOT,
     env: {
       NO_COLOR: "1",

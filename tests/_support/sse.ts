@@ -99,6 +99,21 @@ export class SseReader {
     }
   }
 
+  /** Resolves once the server has ended the stream (fails after `timeoutMs`). */
+  async waitForEnd(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.#done) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`The stream was still open after ${timeoutMs} ms`);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        timer = setTimeout(resolve, remaining);
+      });
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     await this.#reader.cancel().catch(() => {});
     await this.#pump;

@@ -1,14 +1,16 @@
 /**
  * Property-based tests (fast-check) of validateCreateBallot: it never throws,
- * whatever it accepts obeys every rule of SPEC section 2, and whatever it
- * refuses carries only the spec's messages.
+ * whatever it accepts obeys every rule of SPEC sections 2 and 7 (labels), and
+ * whatever it refuses carries only the spec's messages.
  */
 import fc from "fast-check";
 import {
   type CreateBallotForm,
   MAX_DURATION_MINS,
+  MAX_START_AHEAD_DAYS,
   validateCreateBallot,
 } from "../../lib/ballots/rules.ts";
+import { forbiddenIn, labelKey } from "../../lib/ballots/labels.ts";
 import { assert, assertEquals } from "../_support/assert.ts";
 
 const NOW = new Date("2030-06-15T12:00:00Z");
@@ -21,25 +23,53 @@ const MESSAGES: Record<string, (string | RegExp)[]> = {
     "at least 3 characters",
     "at most 255 characters",
     "must not contain control characters",
+    "must not contain invisible or direction-control characters",
   ],
   options_raw: [
     "between 1 and 64 characters",
     "at least 2 options when write-ins are disabled",
     "at least 1 item",
     "must not contain control characters",
+    "must not contain invisible or direction-control characters",
     "at most 100 options",
-    /^duplicate option ".*"$/s,
+    '"__write_in__" is reserved for write-ins; choose another name',
+    /^duplicate option ".*"( \(the same as ".*"\))?$/s,
   ],
   scheduled_start_time: [
     "Scheduled start time is required when 'scheduled' is selected",
     "Scheduled start time must be in the future",
     "Invalid scheduled start time format",
+    `Scheduled start time must be within ${MAX_START_AHEAD_DAYS} days from now`,
   ],
   start_time_type: ["must be now or scheduled"],
   duration_mins: ["must be a whole number of minutes", `at most ${MAX_DURATION_MINS} minutes`],
 };
 
 const codePoints = (text: string) => [...text].length;
+/** What a reader sees as the same text: NFKC, one space between words, no edges. */
+const shown = (text: string) => text.normalize("NFKC").replace(/[^\S\uFEFF]+/gu, " ").trim();
+/** Options as SPEC reads them: split on commas (full-width too), trimmed, blanks dropped. */
+const splitPlainly = (raw: string) =>
+  raw.split(/[,\uFF0C\uFE50]/).map((o) => o.trim()).filter((o) => o !== "").map(shown);
+const MAX_START_MS = MAX_START_AHEAD_DAYS * 86_400_000;
+
+/** Look-alikes: case, width, invisible and direction-control characters, the reserved name. */
+const lookAlike = fc.constantFrom(
+  "Yes",
+  "yes",
+  "Ｙes",
+  "Yes\u200B",
+  "Ye\u200Bs",
+  "Y\u202Ees",
+  "\u2066No\u2069",
+  "N\u00ADo",
+  "Straße",
+  "STRASSE",
+  "a\u00A0b",
+  "a b",
+  "__write_in__",
+  "👨\u200D👩\u200D👧",
+);
 
 const edgyText = fc.oneof(
   fc.string({ maxLength: 80 }),
@@ -55,12 +85,16 @@ const edgyText = fc.oneof(
     "a".repeat(256),
     "\u0000abc",
     "<b>x</b>",
+    "\u202Eabc",
+    "ａｂｃ",
+    "ab\u200Bc",
   ),
 );
 const option = fc.oneof(
   fc.string({ minLength: 1, maxLength: 8, unit: "grapheme-ascii" }),
   fc.string({ maxLength: 70 }),
   fc.constantFrom("", " ", "x".repeat(64), "x".repeat(65), "dup", "\u0085"),
+  lookAlike,
 );
 const optionsRaw = fc.oneof(
   fc.array(option, { maxLength: 110 }).map((parts) => parts.join(",")),
@@ -93,6 +127,8 @@ const scheduled = fc.oneof(
     "2099-02-30T10:00",
     "2099-01-01T24:00",
     "2031-01-01T10:00+14:00",
+    "9999-12-31T23:59Z",
+    "2031-06-15T12:00:00.001Z",
   ),
   fc.string({ maxLength: 30 }),
 );
@@ -159,25 +195,33 @@ Deno.test("validateCreateBallot() accepts only ballots that obey every rule", ()
       if (!result.ok) return;
       accepted++;
       const ballot = result.value;
-      assertEquals(ballot.measure, input.measure.trim());
+      assertEquals(ballot.measure, shown(input.measure));
+      assertEquals(labelKey(ballot.measure), labelKey(input.measure), "the measure typed");
       assert(
         codePoints(ballot.measure) >= 3 && codePoints(ballot.measure) <= 255,
         "measure length",
       );
       assert(!CONTROL.test(ballot.measure), "no control characters in the measure");
-      const expected = input.options_raw.split(",").map((o) => o.trim()).filter((o) => o !== "");
-      assertEquals(ballot.options, expected);
+      assertEquals(forbiddenIn(ballot.measure), null, "no invisible characters in the measure");
+      assertEquals(ballot.options, splitPlainly(input.options_raw));
       assert(ballot.options.length >= (input.allow_write_in ? 1 : 2), "enough options");
       assert(ballot.options.length <= 100, "at most 100 options");
-      assertEquals(new Set(ballot.options).size, ballot.options.length, "no duplicates");
+      const keys = ballot.options.map(labelKey);
+      assertEquals(new Set(keys).size, keys.length, "no two options alike");
+      assert(!keys.includes("__write_in__"), "the reserved name is not an option");
       for (const o of ballot.options) {
         assert(codePoints(o) >= 1 && codePoints(o) <= 64, `option length: ${o}`);
         assert(!CONTROL.test(o), "no control characters in an option");
+        assertEquals(forbiddenIn(o), null, `no invisible characters in an option: ${o}`);
+        assertEquals(o, o.normalize("NFKC"), "options are NFKC");
       }
       assertEquals(ballot.allowWriteIn, input.allow_write_in);
       assert(["now", "scheduled"].includes(input.start_time_type), "a known start type");
       if (input.start_time_type === "now") assertEquals(ballot.startsAt, NOW);
-      else assert(ballot.startsAt.getTime() > NOW.getTime(), "a scheduled start is in the future");
+      else {
+        assert(ballot.startsAt.getTime() > NOW.getTime(), "a scheduled start is in the future");
+        assert(ballot.startsAt.getTime() <= NOW.getTime() + MAX_START_MS, "and within a year");
+      }
       const minutes = input.duration_mins.trim() === "" ? 0 : Number(input.duration_mins.trim());
       assert(/^\d*$/.test(input.duration_mins.trim()) && minutes <= MAX_DURATION_MINS, "duration");
       if (minutes === 0) assertEquals(ballot.endsAt, null);
@@ -191,13 +235,15 @@ Deno.test("validateCreateBallot() accepts only ballots that obey every rule", ()
 
 Deno.test("validateCreateBallot() agrees with a plain reading of the rules for ballots starting now", () => {
   const oracle = (input: CreateBallotForm): boolean => {
-    const measure = input.measure.trim();
-    const options = input.options_raw.split(",").map((o) => o.trim()).filter(Boolean);
+    const measure = shown(input.measure);
+    const options = splitPlainly(input.options_raw);
+    const keys = options.map(labelKey);
     const duration = input.duration_mins.trim();
     return codePoints(measure) >= 3 && codePoints(measure) <= 255 && !CONTROL.test(measure) &&
+      forbiddenIn(measure) === null &&
       options.length >= (input.allow_write_in ? 1 : 2) && options.length <= 100 &&
-      options.every((o) => codePoints(o) <= 64 && !CONTROL.test(o)) &&
-      new Set(options).size === options.length &&
+      options.every((o) => codePoints(o) <= 64 && !CONTROL.test(o) && forbiddenIn(o) === null) &&
+      new Set(keys).size === keys.length && !keys.includes("__write_in__") &&
       /^\d*$/.test(duration) && Number(duration || "0") <= MAX_DURATION_MINS;
   };
   fc.assert(

@@ -7,8 +7,8 @@ import {
   MemoryBuckets,
   RateLimiter,
   type RequestLimits,
-  StreamLimiter,
 } from "../../lib/limits/rate_limit.ts";
+import { StreamLimiter } from "../../lib/limits/streams.ts";
 import { RedisBuckets } from "../../lib/limits/redis_buckets.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_support/assert.ts";
 import { Client, readCounts } from "../_support/client.ts";

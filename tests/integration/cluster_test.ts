@@ -182,23 +182,29 @@ Deno.test({
             } finally {
               await viewer.close();
             }
-            // Reapers of several processes race for the announcement: at most one wins.
-            // (A or B's own cron may already have won it if a minute turned meanwhile.)
+            // Reapers of several processes race for the announcement: exactly one wins. Their
+            // claims live under a namespace of this run's own, so that A's or B's cron (when a
+            // minute turns meanwhile) cannot have won it first and left nothing to prove.
             const transports = [1, 2, 3].map(() => new RedisTransport(REDIS!));
             const redis = new Redis(REDIS!);
+            const namespace = `test:${crypto.randomUUID()}:`;
             try {
               const published: string[] = [];
               const announcers = transports.map((transport) =>
                 new TransitionAnnouncer({
                   sql: sql as unknown as Sql,
                   publish: (ballotId) => Promise.resolve(void published.push(ballotId)),
-                  claim: (key, ttlMs) => transport.claim(key, ttlMs),
+                  claim: (key, ttlMs) => transport.claim(namespace + key, ttlMs),
                 }, 30_000)
               );
-              const counts = await Promise.all(announcers.map((announcer) => announcer.run()));
-              assertEquals(counts.reduce((x, y) => x + y), published.length);
-              assert(published.filter((ballotId) => ballotId === id).length <= 1, "once");
-              assertEquals(await redis.exists(`oponn:transition:${id}:opened`), 1, "claimed");
+              await Promise.all(announcers.map((announcer) => announcer.run()));
+              assertEquals(
+                published.filter((ballotId) => ballotId === id).length,
+                1,
+                `announced once by three racing reapers: ${published.join(", ")}`,
+              );
+              const key = `${namespace}oponn:transition:${id}:opened`;
+              assert(await redis.pttl(key) > 60_000, "the claim outlives the next reaper runs");
             } finally {
               redis.disconnect();
               await Promise.all(transports.map((transport) => transport.close()));
@@ -358,7 +364,13 @@ async function serveParallel(env: Record<string, string>, workers: number) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["serve", "--parallel", "-A", "--host", "127.0.0.1", "--port", String(port), "main.ts"],
     cwd: new URL("../../", import.meta.url),
-    env: { ...env, DENO_JOBS: String(workers), OPONN_ENV: "production", NO_COLOR: "1" },
+    env: {
+      ...env,
+      DENO_JOBS: String(workers),
+      OPONN_ENV: "production",
+      OPONN_SECRET: "cluster-test-secret-0123456789abcdef",
+      NO_COLOR: "1",
+    },
     stdin: "null",
     stdout: "null",
     stderr: "null",
@@ -426,7 +438,11 @@ Deno.test({
     });
     try {
       const changed: string[] = [];
-      transport.listen({ changed: (id) => changed.push(id), resync: () => {} });
+      transport.listen({
+        changed: (id) => changed.push(id),
+        ballotChanged: () => {},
+        resync: () => {},
+      });
       const started = performance.now();
       await transport.subscribe("ballot-a");
       for (let n = 1; n <= 3; n++) await transport.publish("ballot-a", n);

@@ -175,3 +175,74 @@ Deno.test("newBallotId() makes opaque URL-safe ids that isBallotId() accepts", (
   assert(!isBallotId("../../etc/passwd"));
   assert(!isBallotId("AAAAAAAAAAAAAAA<"));
 });
+
+Deno.test("validateCreateBallot() normalises measure and options (NFKC, spaces) and splits on full-width commas", () => {
+  const result = validateCreateBallot(
+    form({ measure: "  Ｌｕｎｃｈ  today? ", options_raw: "ﬁsh，Ｐｉｚｚａ , sushi" }),
+    NOW,
+  );
+  assert(result.ok);
+  assertEquals(result.value.measure, "Lunch today?");
+  assertEquals(result.value.options, ["fish", "Pizza", "sushi"]);
+});
+
+Deno.test("validateCreateBallot() finds duplicates by case, width and invisible characters", () => {
+  const duplicate = (options_raw: string) => errorsOf({ options_raw }).options_raw;
+  assertEquals(duplicate("Yes, yes"), 'duplicate option "yes" (the same as "Yes")');
+  assertEquals(duplicate("Yes, Ｙes"), 'duplicate option "Yes"');
+  assertEquals(duplicate("Yes, YES, No"), 'duplicate option "YES" (the same as "Yes")');
+  assertEquals(duplicate("Straße, STRASSE"), 'duplicate option "STRASSE" (the same as "Straße")');
+  assertEquals(duplicate("Yes, Yes!"), undefined, "punctuation makes another option");
+});
+
+Deno.test("validateCreateBallot() refuses invisible and direction-control characters", () => {
+  const message = "must not contain invisible or direction-control characters";
+  for (
+    const char of ["\u200B", "\u200E", "\u200F", "\u202E", "\u2066", "\u2069", "\uFEFF", "\u00AD"]
+  ) {
+    const code = `U+${char.codePointAt(0)!.toString(16)}`;
+    assertEquals(errorsOf({ options_raw: `Yes, Y${char}es` }).options_raw, message, code);
+    assertEquals(errorsOf({ options_raw: `No, x${char}x` }).options_raw, message, code);
+    assertEquals(errorsOf({ measure: `Lunch${char}?` }).measure, message, code);
+  }
+  assertEquals(
+    errorsOf({ options_raw: "a\u0001, b" }).options_raw,
+    "must not contain control characters",
+  );
+  assertEquals(errorsOf({ options_raw: "👨\u200D👩\u200D👧, 🌮" }).options_raw, undefined);
+});
+
+Deno.test("validateCreateBallot() reserves __write_in__ as an option name", () => {
+  const message = '"__write_in__" is reserved for write-ins; choose another name';
+  assertEquals(errorsOf({ options_raw: "a, __write_in__" }).options_raw, message);
+  assertEquals(errorsOf({ options_raw: "a, __WRITE_IN__" }).options_raw, message);
+  assertEquals(errorsOf({ options_raw: "a, __write_in" }).options_raw, undefined);
+});
+
+Deno.test("validateCreateBallot() refuses a scheduled start more than 366 days ahead", () => {
+  const start = (scheduled_start_time: string, duration_mins = "527040") =>
+    errorsOf({ start_time_type: "scheduled", scheduled_start_time, duration_mins })
+      .scheduled_start_time;
+  const message = "Scheduled start time must be within 366 days from now";
+  assertEquals(start("9999-12-31T23:59Z"), message);
+  assertEquals(start("2027-11-29T12:00:01Z"), message);
+  assertEquals(start("2027-11-29T12:00:00Z"), undefined, "366 days to the millisecond");
+  const longest = validateCreateBallot(
+    form({
+      start_time_type: "scheduled",
+      scheduled_start_time: "2027-11-29T12:00Z",
+      duration_mins: "527040",
+    }),
+    NOW,
+  );
+  assert(longest.ok);
+  assertEquals(longest.value.endsAt, new Date("2028-11-29T12:00:00Z"));
+});
+
+Deno.test("validateCreateBallot() refuses a huge measure or option unread", () => {
+  assertEquals(errorsOf({ measure: "m".repeat(60_000) }).measure, "at most 255 characters");
+  assertEquals(
+    errorsOf({ options_raw: `a, ${"o".repeat(60_000)}` }).options_raw,
+    "between 1 and 64 characters",
+  );
+});

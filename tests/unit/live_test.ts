@@ -1,8 +1,10 @@
 import { LiveHub, type LiveSnapshot, type Viewer } from "../../lib/live/hub.ts";
 import { InProcessTransport } from "../../lib/live/transport.ts";
 import { assert, assertEquals, assertStringIncludes } from "../_support/assert.ts";
+import { paced } from "../_support/pace.ts";
 
 class RecordingViewer implements Viewer {
+  audience = "shown" as const;
   chunks: string[] = [];
   closed = false;
   send(chunk: Uint8Array): boolean {
@@ -24,8 +26,7 @@ function fakeBallot() {
     renders++;
     if (ballotId !== "b1") return Promise.resolve(null);
     return Promise.resolve({
-      version,
-      results: `<p>votes ${version}</p>`,
+      audiences: { shown: { version: String(version), results: `<p>votes ${version}</p>` } },
       statusKey: "active",
       status: "<span>voting open</span>",
       cast: "<button>cast_vote</button>",
@@ -43,22 +44,32 @@ function fakeBallot() {
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-Deno.test("LiveHub coalesces a burst into few renders and sends the latest results", async () => {
+Deno.test("LiveHub coalesces changes paced faster than its interval: one flush per interval", async () => {
   const ballot = fakeBallot();
   const transport = new InProcessTransport();
-  const hub = new LiveHub({ render: ballot.render, transport, flushIntervalMs: 50 });
+  // The default interval, 100 ms: SECURITY.md promises at most ~10 events/s per ballot.
+  const hub = new LiveHub({ render: ballot.render, transport });
   const viewers = [new RecordingViewer(), new RecordingViewer(), new RecordingViewer()];
   const leaves = await Promise.all(viewers.map((viewer) => hub.join("b1", viewer)));
   assertEquals(ballot.renders, 1, "joining viewers share one render");
 
-  for (let i = 0; i < 100; i++) {
-    await hub.publish("b1", ballot.vote());
-  }
-  await tick(200);
-  assert(ballot.renders <= 4, `100 changes took ${ballot.renders} renders`);
+  // One change every 10 ms for 1 s: 100 changes, at most ~11 flushes of 100 ms.
+  const start = performance.now();
+  const changes = (await paced(10, 1_000, () => hub.publish("b1", ballot.vote()))).length;
+  await tick(250);
+  const elapsed = performance.now() - start;
+  const most = Math.ceil(elapsed / 100) + 1;
+  assertEquals(changes, 100);
+  assert(
+    ballot.renders - 1 <= most,
+    `${changes} changes in ${Math.round(elapsed)} ms: ${ballot.renders} renders`,
+  );
   for (const viewer of viewers) {
-    assertStringIncludes(viewer.text, "id: 100\nevent: results\ndata: <p>votes 100</p>");
-    assertEquals(viewer.chunks.length <= 4, true);
+    assertStringIncludes(viewer.chunks.at(-1)!, "id: 100\nevent: results\ndata: <p>votes 100</p>");
+    // The join's chunk, then one per flush: few, yet the viewer saw the count move meanwhile.
+    const flushes = viewer.chunks.length - 1;
+    assert(flushes <= most, `${flushes} flushes in ${Math.round(elapsed)} ms (at most ${most})`);
+    assert(flushes >= 5, `only ${flushes} flushes: the viewer must see progress during the run`);
   }
   leaves.forEach((leave) => leave!());
   assertEquals(hub.stats().ballots, 0, "the last viewer leaving frees the ballot");
@@ -103,6 +114,7 @@ Deno.test("LiveHub drops a viewer that cannot keep up", async () => {
   });
   let accept = true;
   const slow: Viewer & { closed: boolean } = {
+    audience: "shown",
     closed: false,
     send: () => accept,
     close() {

@@ -14,12 +14,17 @@ function ballot(id: string): Ballot {
     startsAt: new Date(0),
     endsAt: null,
     createdAt: new Date(0),
+    duplicateCheck: "none",
+    listing: "listed",
+    resultsVisibility: "always",
+    publishedAt: null,
+    ownerVoter: null,
+    codesIssued: 0,
   };
 }
 
 const snapshot: LiveSnapshot = {
-  version: 0,
-  results: "",
+  audiences: { shown: { version: "0", results: "" } },
   statusKey: "active",
   status: "",
   cast: "",
@@ -32,7 +37,7 @@ Deno.test("reap() keeps only the cached ballots someone watches, then none once 
   const hub = new LiveHub({ render: () => Promise.resolve(snapshot), transport });
   cache.set(ballot("unwatched"));
   cache.set(ballot("watched"));
-  const leave = await hub.join("watched", { send: () => true, close: () => {} });
+  const leave = await hub.join("watched", { audience: "shown", send: () => true, close: () => {} });
 
   assertEquals(reap({ hub, cache }), { liveStates: 0, cachedBallots: 1 });
   assertEquals(cache.get("unwatched"), undefined);

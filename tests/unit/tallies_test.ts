@@ -21,3 +21,15 @@ Deno.test("formatShare() prints one decimal", () => {
   assertEquals(formatShare(66.7), "66.7%");
   assertEquals(formatShare(100), "100.0%");
 });
+
+Deno.test("computeTally() keeps the collapsed write-ins apart, in the total and with their share", () => {
+  const tally = computeTally([
+    { label: "a", votes: 5, writeIn: false },
+    { label: "tacos", votes: 3, writeIn: true },
+    { label: "", votes: 2, writeIn: true, collapsed: 190 },
+  ]);
+  assertEquals(tally.total, 10);
+  assertEquals(tally.lines.map((line) => [line.label, line.share]), [["a", 50], ["tacos", 30]]);
+  assertEquals(tally.more, { writeIns: 190, votes: 2, share: 20 });
+  assertEquals(computeTally([{ label: "a", votes: 1, writeIn: false }]).more, null);
+});

@@ -3,7 +3,7 @@ import { VoteWriter } from "../../lib/votes/writer.ts";
 import { assertEquals, assertRejects } from "../_support/assert.ts";
 
 function vote(ballotId: string, label = "a"): VoteToRecord {
-  return { ballotId, label, writeIn: false };
+  return { ballotId, label, key: label, writeIn: false };
 }
 
 Deno.test("VoteWriter batches votes that arrive while a batch commits", async () => {

@@ -3,6 +3,8 @@ import type { Viewer } from "../../../lib/live/hub.ts";
 import type { Handlers } from "../../_context.ts";
 import notFound from "../../_404.tsx";
 import { clientKey } from "../../_guards.ts";
+import { visibilityOf } from "../../_reader.ts";
+import { audienceOf } from "../../../lib/results/visibility.ts";
 
 /** A viewer whose unread backlog passes this is dropped rather than buffered without limit. */
 const MAX_BACKLOG_BYTES = 256 * 1024;
@@ -43,6 +45,8 @@ export const handlers: Handlers = {
       new ByteLengthQueuingStrategy({ highWaterMark: 16 * 1024 }),
     );
     const viewer: Viewer = {
+      // Fixed at join: a viewer who may not see counts is served the hidden render.
+      audience: audienceOf(visibilityOf(c, ballot)),
       send(chunk) {
         if (closed) return false;
         if ((controller.desiredSize ?? 0) < -MAX_BACKLOG_BYTES) {

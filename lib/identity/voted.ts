@@ -1,0 +1,40 @@
+/**
+ * Which ballots this browser has voted on, kept by the browser itself in a
+ * signed cookie bound to its voter id: the server stores nothing that links a
+ * `code` ballot's vote to a browser, yet the voter still sees "you voted" and
+ * results shown "after vote". The newest 40 ballots are kept.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+const MAX_BALLOTS = 40;
+const ID = /^[A-Za-z0-9_-]{16}$/;
+
+export class VotedBallots {
+  constructor(private readonly secret: string) {}
+
+  /** The ballot ids in a cookie value signed for this voter; anything else reads as none. */
+  read(voterId: string, cookie: string | undefined): string[] {
+    if (!cookie || cookie.length > MAX_BALLOTS * 17 + 64) return [];
+    const dot = cookie.lastIndexOf(".");
+    if (dot < 0) return [];
+    const list = cookie.slice(0, dot);
+    const expected = this.#sign(voterId, list);
+    const given = new TextEncoder().encode(cookie.slice(dot + 1));
+    const wanted = new TextEncoder().encode(expected);
+    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return [];
+    const ids = list === "" ? [] : list.split("~");
+    return ids.every((id) => ID.test(id)) ? ids : [];
+  }
+
+  /** The cookie value with `ballotId` added (newest last). */
+  add(voterId: string, current: string[], ballotId: string): string {
+    const ids = [...current.filter((id) => id !== ballotId), ballotId].slice(-MAX_BALLOTS);
+    const list = ids.join("~");
+    return `${list}.${this.#sign(voterId, list)}`;
+  }
+
+  #sign(voterId: string, list: string): string {
+    return createHmac("sha256", this.secret).update(`voted:${voterId}:${list}`).digest("base64url")
+      .slice(0, 22);
+  }
+}

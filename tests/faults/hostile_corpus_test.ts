@@ -1,0 +1,211 @@
+/**
+ * The hostile-input corpus (tests/_support/hostile.ts) against one real Oponn
+ * process: every case answers below 500 without internal error text, nothing
+ * is written, and the process is still alive and serving at the end.
+ *
+ * The server runs on a fresh database of the Postgres server when
+ * TEST_DATABASE_URL is set (then "nothing written" is also read in SQL), else
+ * on the embedded in-memory database. Cases go one at a time on fresh
+ * connections, so each one's server CPU (from /proc) is known; the costliest
+ * are printed as a figure, not asserted: `deno task bench` measures cost.
+ *
+ * Two bounds keep a slow server from stalling the suite, neither a timing
+ * assertion: a case unanswered after HOSTILE_CASE_TIMEOUT_S (default 10) and
+ * cases not sent within HOSTILE_BUDGET_S (default 45) are failures.
+ * HOSTILE_FILTER=<regex> runs only the matching cases; HOSTILE_VERBOSE=1 prints each answer.
+ */
+import postgres from "postgres";
+import { assert, assertEquals } from "../_support/assert.ts";
+import { Client, readCounts } from "../_support/client.ts";
+import { createServerDatabase, type TestDatabase } from "../_support/databases.ts";
+import { report } from "../_support/faults.ts";
+import { type HostileCase, hostileCorpus, sendCase } from "../_support/hostile.ts";
+import { spawnOponn, stackTraceLines } from "../_support/oponn_process.ts";
+
+const CASE_TIMEOUT_MS = Number(Deno.env.get("HOSTILE_CASE_TIMEOUT_S") ?? 10) * 1000;
+const BUDGET_MS = Number(Deno.env.get("HOSTILE_BUDGET_S") ?? 45) * 1000;
+const FILTER = Deno.env.get("HOSTILE_FILTER");
+const VERBOSE = Deno.env.get("HOSTILE_VERBOSE") === "1";
+
+/** Internal error text a response must never carry. */
+const LEAKS = [
+  /^\s+at /m,
+  /\bat (file|ext|node):\/\//,
+  /node_modules/,
+  /\.tsx?:\d+/,
+  /\b(select|insert into|update) .+ (from|values|set)\b/i,
+  /syntax error at/i,
+  /PostgresError|ECONNREFUSED|TypeError|ReferenceError|RangeError|SyntaxError|URIError/,
+  /internal_error|Internal Server Error/i,
+];
+
+const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** CPU time (user + system) a process has used, in ms: /proc ticks are 10 ms here. */
+function cpuMs(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** What a write would change: the listed ballots, both targets' counts, and the tables. */
+async function writtenState(client: Client, ids: string[], sql?: postgres.Sql) {
+  const home = await (await client.get("/")).text();
+  const listed = [...new Set([...home.matchAll(/href="\/vote\/([^"?#/]+)"/g)].map((m) => m[1]))]
+    .sort();
+  const counts: Record<string, Record<string, number>> = {};
+  for (const id of ids) counts[id] = readCounts(await (await client.get(`/results/${id}`)).text());
+  const tables = sql
+    ? (await sql<{ ballots: number; votes: number; counted: number }[]>`
+        select (select count(*) from ballots)::int as ballots,
+               (select count(*) from votes)::int as votes,
+               (select coalesce(sum(votes), 0) from ballot_options)::int as counted`)[0]
+    : undefined;
+  return { listed, counts, tables: tables ? { ...tables } : undefined };
+}
+
+/** What is wrong with one answer, if anything. */
+function problemsOf(c: HostileCase, status: number, body: string, error: string): string[] {
+  const found: string[] = [];
+  if (status === 0) found.push(`no answer (${error})`);
+  if (status >= 500) found.push(`status ${status}: ${body.replace(/\s+/g, " ").slice(0, 160)}`);
+  // A refusal must not be a success; a 200 is the create form with its field errors.
+  if (
+    WRITE_METHODS.has(c.method) &&
+    (status === 201 || status === 204 || (status >= 300 && status < 400))
+  ) {
+    found.push(`accepted (${status})`);
+  }
+  for (const leak of LEAKS) {
+    const match = leak.exec(body);
+    if (match) found.push(`status ${status}, body shows ${JSON.stringify(match[0].slice(0, 60))}`);
+  }
+  return found;
+}
+
+Deno.test({
+  name:
+    "hostile corpus: every route × urlencoded, multipart and other bodies × hostile shapes answers < 500, writes nothing, leaves the process alive",
+  async fn() {
+    const serverUrl = Deno.env.get("TEST_DATABASE_URL");
+    const db: TestDatabase | undefined = serverUrl
+      ? await createServerDatabase(serverUrl)
+      : undefined;
+    console.log(
+      `hostile corpus on ${db ? "a fresh Postgres database" : "the embedded in-memory database"}`,
+    );
+    const oponn = await spawnOponn({
+      DATABASE_URL: db?.url ?? "memory://",
+      OPONN_RATE_LIMIT: "off",
+      OPONN_SECRET: "hostile-corpus-secret-".padEnd(48, "x"),
+    }, { startTimeoutMs: 60_000 });
+    const sql = db ? postgres(db.url, { max: 1, onnotice: () => {} }) : undefined;
+    try {
+      const client = new Client(oponn.url);
+      const ballotId = await client.createBallot({
+        measure: "Hostile target",
+        options_raw: "alpha, beta",
+      });
+      const writeInBallotId = await client.createBallot({
+        measure: "Hostile write-in target",
+        options_raw: "alpha",
+        allow_write_in: "on",
+      });
+      await client.open(`/vote/${ballotId}`);
+      assert(client.csrfToken, "the vote page carries a CSRF token");
+      const ids = [ballotId, writeInBallotId];
+      const before = await writtenState(client, ids, sql);
+
+      let corpus = hostileCorpus({
+        ballotId,
+        writeInBallotId,
+        auth: { cookie: client.cookieHeader(), token: client.csrfToken },
+      });
+      if (FILTER) corpus = corpus.filter((c) => new RegExp(FILTER).test(c.name));
+
+      const problems: string[] = [];
+      const statuses: Record<number, number> = {};
+      const costs: { name: string; cpuMs: number; ms: number; status: number }[] = [];
+      const started = performance.now();
+      let sent = 0;
+      for (const c of corpus) {
+        if (performance.now() - started > BUDGET_MS) break;
+        const cpuBefore = cpuMs(oponn.pid);
+        const answer = await sendCase("127.0.0.1", oponn.port, c, CASE_TIMEOUT_MS);
+        sent++;
+        statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+        let cpu = NaN;
+        try {
+          cpu = cpuMs(oponn.pid) - cpuBefore;
+        } catch { /* the process is gone: the next cases and the end check say so */ }
+        costs.push({ name: c.name, cpuMs: cpu, ms: answer.ms, status: answer.status });
+        if (VERBOSE) console.log(`${answer.status} ${answer.ms.toFixed(0)}ms ${cpu}cpu ${c.name}`);
+        for (const problem of problemsOf(c, answer.status, answer.body, answer.error)) {
+          problems.push(`${c.name}: ${problem}`);
+        }
+      }
+      const elapsedS = (performance.now() - started) / 1000;
+      if (sent < corpus.length) {
+        problems.push(
+          `${corpus.length - sent} of ${corpus.length} cases not sent within ${
+            BUDGET_MS / 1000
+          } s ` +
+            `(first: ${corpus[sent].name})`,
+        );
+      }
+
+      const slowest = [...costs].sort((a, b) => b.cpuMs - a.cpuMs || b.ms - a.ms).slice(0, 12);
+      report("hostile-corpus", {
+        database: db ? "postgres" : "embedded",
+        cases: corpus.length,
+        sent,
+        seconds: elapsedS.toFixed(1),
+        server_cpu_ms: costs.reduce((sum, cost) => sum + (cost.cpuMs || 0), 0),
+        statuses,
+        problems: problems.length,
+      });
+      console.log(
+        "costliest cases (server CPU ms, answer ms, status):\n" +
+          slowest.map((cost) =>
+            `  ${String(cost.cpuMs).padStart(6)} ${
+              cost.ms.toFixed(0).padStart(6)
+            } ${cost.status} ${cost.name}`
+          ).join("\n"),
+      );
+
+      const health = await fetch(`${oponn.url}/healthz`).catch((error) => error as Error);
+      const alive = !(health instanceof Error) && health.status === 200;
+      if (!(health instanceof Error)) await health.body?.cancel();
+      if (!alive) {
+        problems.push(
+          `the process does not answer /healthz 200; its log: ${oponn.stderr().slice(-1500)}`,
+        );
+      } else {
+        const after = await writtenState(client, ids, sql);
+        if (JSON.stringify(after) !== JSON.stringify(before)) {
+          problems.push(
+            `something was written: before ${JSON.stringify(before)}, after ${
+              JSON.stringify(after)
+            }`,
+          );
+        }
+      }
+      const traces = stackTraceLines(oponn.stderr());
+      if (traces.length) {
+        problems.push(`stack traces in the server's log: ${traces.slice(0, 5).join(" | ")}`);
+      }
+
+      const shown = problems.slice(0, 100).join("\n  ");
+      const more = problems.length > 100 ? `\n  … and ${problems.length - 100} more` : "";
+      assertEquals(
+        problems.length,
+        0,
+        `hostile corpus: ${problems.length} problems:\n  ${shown}${more}\n`,
+      );
+    } finally {
+      await sql?.end({ timeout: 2 });
+      await oponn.stop();
+      await db?.drop();
+    }
+  },
+});
