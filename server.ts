@@ -187,7 +187,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
   const fetch = async (request: Request, info?: Deno.ServeHandlerInfo) => {
     inFlight++;
     try {
-      return await guarded(request, info);
+      return await guarded.fetch(request, info);
     } finally {
       if (--inFlight === 0) idle.splice(0).forEach((resolve) => resolve());
     }
@@ -210,6 +210,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
       await hub.close();
       await quiet(8_000);
       idle = [];
+      guarded.close();
       await writer.drained();
       await db.close();
       if (buckets instanceof RedisBuckets) buckets.close();

@@ -27,7 +27,9 @@ const sql = postgres(`postgres://postgres@127.0.0.1:5432/${name}`, {
 }) as unknown as Sql;
 await migrate(sql);
 await sql`insert into ballots (id, measure, allow_write_in, starts_at) values ('B', 'x', false, now())`;
-await sql`insert into ballot_options (ballot_id, label, position) values ('B', 'yes', 0), ('B', 'no', 1)`;
+await sql`
+  insert into ballot_options (ballot_id, label, label_key, position)
+  values ('B', 'yes', 'yes', 0), ('B', 'no', 'no', 1)`;
 const votes = Array.from(
   { length: Number(Deno.args[0] ?? 10) },
   () => ({ ballotId: "B", label: "yes", key: "yes", writeIn: false }),

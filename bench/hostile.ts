@@ -360,6 +360,7 @@ if (import.meta.main) {
       DATABASE_URL: Deno.env.get("BENCH_DATABASE_URL") ?? "memory://",
       OPONN_ENV: "test",
       OPONN_RATE_LIMIT: "off",
+      OPONN_SECRET: "oponn-bench-secret-0123456789abcdef",
     },
   });
   try {

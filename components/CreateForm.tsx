@@ -65,6 +65,7 @@ export function CreateForm({ form, settings, errors, csrfToken }: CreateFormProp
         />
         <FieldError id="options_raw-error" message={errors.options_raw} />
       </div>
+      <KindFields form={form} errors={errors} />
       <div class="field field-inline">
         <input
           id="allow_write_in"
@@ -129,5 +130,48 @@ export function CreateForm({ form, settings, errors, csrfToken }: CreateFormProp
       <SettingsFields form={settings} errors={errors} />
       <button type="submit" class="btn btn-primary">initialize_ballot</button>
     </form>
+  );
+}
+
+const KIND_LABELS = {
+  single: "single_choice",
+  approval: "approval (choose any)",
+  ranked: "ranked_choice (instant runoff)",
+} as const;
+
+/** The ballot kind, and the approval cap (ignored by the other kinds). */
+function KindFields({ form, errors }: Pick<CreateFormProps, "form" | "errors">) {
+  const kind = form.kind || "single";
+  return (
+    <>
+      <fieldset class="field" {...describedBy("kind-error", errors.kind)}>
+        <legend>kind</legend>
+        <div class="choices">
+          {(Object.keys(KIND_LABELS) as (keyof typeof KIND_LABELS)[]).map((name) => (
+            <label class="choice">
+              <input type="radio" name="kind" value={name} checked={kind === name} />
+              {KIND_LABELS[name]}
+            </label>
+          ))}
+        </div>
+        <FieldError id="kind-error" message={errors.kind} />
+      </fieldset>
+      <div class="field">
+        <label for="max_choices">
+          max_choices <span class="hint">(approval only; empty: no cap)</span>
+        </label>
+        <input
+          id="max_choices"
+          name="max_choices"
+          type="number"
+          min={1}
+          max={100}
+          inputmode="numeric"
+          value={form.max_choices ?? ""}
+          {...describedBy("max_choices-error", errors.max_choices)}
+        />
+        <FieldError id="max_choices-error" message={errors.max_choices} />
+      </div>
+    </>
   );
 }

@@ -9,7 +9,7 @@ export function ManageLink({ url }: ManageLinkProps) {
       <label for="manage-url">manage_link</label>
       <div class="share-row">
         <input id="manage-url" type="text" readonly value={url} spellcheck={false} />
-        <button type="button" class="btn" data-copy="#manage-url" hidden>copy</button>
+        <button type="button" class="btn" data-copy="#share-url" hidden>copy</button>
       </div>
       <p class="hint">
         Keep this link private: anyone who has it can close, re-time or delete this ballot. This

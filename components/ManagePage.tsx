@@ -18,6 +18,28 @@ export interface ManagePageProps {
   notice?: string;
 }
 
+/** The live results widget's iframe, for the owner to paste into another site. */
+function EmbedSnippet({ ballot, shareUrl }: { ballot: Ballot; shareUrl: string }) {
+  const src = new URL(`/embed/${ballot.id}`, shareUrl).href;
+  const title = `${ballot.measure}: live results`.replace(
+    /[&<>"]/g,
+    (char) => `&#${char.charCodeAt(0)};`,
+  );
+  const snippet =
+    `<iframe src="${src}" title="${title}" width="100%" height="360" loading="lazy" style="border:0"></iframe>`;
+  return (
+    <div class="panel embed-snippet">
+      <label for="embed-snippet">embed_snippet</label>
+      <p class="hint">
+        Paste into another site's page to show the results live. Sites may frame it only when the
+        server's OPONN_EMBED_ORIGINS names their origin.
+      </p>
+      <textarea id="embed-snippet" readOnly rows={3} data-embed-snippet>{snippet}</textarea>
+      <button type="button" class="btn" data-copy="#embed-snippet" hidden>copy</button>
+    </div>
+  );
+}
+
 /** The owner's page: status, turnout and results, the share link, and every action. */
 export function ManagePage(props: ManagePageProps) {
   const { ballot, now, base, shareUrl, csrfToken, results, errors, ended, notice } = props;
@@ -32,8 +54,11 @@ export function ManagePage(props: ManagePageProps) {
       <p class="page-links">
         <a href={`/vote/${ballot.id}`}>vote_page</a>
         <a href={`/results/${ballot.id}`}>results_page</a>
+        <a href={`/results/${ballot.id}.csv`} download data-export="csv">export_csv</a>
+        <a href={`/results/${ballot.id}.json`} download data-export="json">export_json</a>
       </p>
       <ShareBox url={shareUrl} />
+      <EmbedSnippet ballot={ballot} shareUrl={shareUrl} />
       <h2 class="prompt sub">actions</h2>
       <div class="manage-actions">
         {!ended && (

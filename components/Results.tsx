@@ -19,7 +19,10 @@ export function Results({ tally, ballotId }: ResultsProps) {
   return (
     <div class="results" data-total={tally.total}>
       <p class="results-total">
-        total_votes: <strong>{tally.total}</strong>
+        {tally.ofVoters ? "voters" : "total_votes"}: <strong>{tally.total}</strong>
+        {tally.ofVoters && (
+          <span class="muted">&nbsp;(each share is of voters; a voter may choose several)</span>
+        )}
       </p>
       {tally.lines.length === 0 && !tally.more
         ? <p class="empty">no_options</p>
@@ -82,7 +85,7 @@ function Bar({ id, share }: { id: string; share: number }) {
 }
 
 /** A stable, attribute-safe id per option so htmx can animate a bar between updates. */
-function barKey(label: string): string {
+export function barKey(label: string): string {
   let hash = 0x811c9dc5;
   for (const char of label) {
     hash ^= char.codePointAt(0)!;

@@ -4,6 +4,7 @@ import type { Tally } from "../lib/results/tally.ts";
 import { winnersOf } from "../lib/results/winners.ts";
 import type { Turnout as TurnoutFigures } from "../lib/live/snapshots.ts";
 import { Results } from "./Results.tsx";
+import { RankedResults } from "./RankedResults.tsx";
 
 export interface ResultsBlockProps {
   ballot: Ballot;
@@ -24,8 +25,12 @@ export function ResultsBlock({ ballot, turnout, now, tally, hiddenReason }: Resu
       {tally
         ? (
           <>
-            {ended && <Winner tally={tally} />}
-            <Results tally={tally} ballotId={ballot.id} />
+            {tally.runoff ? <RankedResults tally={tally} ended={ended} /> : (
+              <>
+                {ended && <Winner tally={tally} />}
+                <Results tally={tally} ballotId={ballot.id} />
+              </>
+            )}
           </>
         )
         : (

@@ -13,7 +13,11 @@ export interface TimeProps {
 export function Time({ at, local = false }: TimeProps) {
   const date = new Date(at);
   return (
-    <time datetime={date.toISOString()} title={local ? utcText(date) : undefined}>
+    <time
+      datetime={date.toISOString()}
+      title={local ? utcText(date) : undefined}
+      lang={local ? readerLocale() : undefined}
+    >
       {local ? localText(date) : utcText(date)}
     </time>
   );
@@ -24,6 +28,11 @@ export function utcText(date: Date): string {
   const iso = date.toISOString();
   const seconds = date.getUTCSeconds() === 0 ? "" : iso.slice(16, 19);
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}${seconds} UTC`;
+}
+
+/** The language the reader's dates are written in (the page itself is in English). */
+export function readerLocale(): string {
+  return new Intl.DateTimeFormat().resolvedOptions().locale;
 }
 
 /** The instant as the reader's locale writes it, in their zone (or `timeZone`), the zone named. */

@@ -5,9 +5,10 @@
  * in the browser the instant is shown in the reader's zone and language. The
  * live stream's own status event still replaces this island when it arrives.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useContext, useEffect, useState } from "preact/hooks";
 import { statusOf, statusText } from "../lib/ballots/rules.ts";
 import { Time } from "../components/Time.tsx";
+import { Arrival } from "./_arrival.ts";
 import { observeServerTime, serverNow } from "./_clock.ts";
 import { msUntilTextChanges } from "./_countdown.ts";
 
@@ -29,15 +30,16 @@ export default function LiveStatus({ startsAt, endsAt, now }: LiveStatusProps) {
   };
   // `null` until mounted: the first render must match the server's HTML.
   const [clock, setClock] = useState<Date | null>(null);
+  const arrived = useContext(Arrival);
 
   useEffect(() => {
-    observeServerTime(now);
+    observeServerTime(now, arrived ?? Date.now());
     let timer: ReturnType<typeof setTimeout> | undefined;
     const tick = () => {
       const at = serverNow();
       setClock(at);
       const wait = msUntilTextChanges(ballot, at);
-      if (wait !== null && wait < 0) timer = setTimeout(tick, Math.min(wait, MAX_WAIT_MS));
+      if (wait !== null) timer = setTimeout(tick, Math.min(wait, MAX_WAIT_MS));
     };
     tick();
     return () => clearTimeout(timer);

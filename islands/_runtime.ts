@@ -7,11 +7,13 @@
  * An island taken out of the page is unmounted, so its timers stop with it.
  */
 import { type ComponentType, h, hydrate, render } from "preact";
+import { Arrival } from "./_arrival.ts";
 
 // deno-lint-ignore no-explicit-any
 export type IslandRegistry = Record<string, ComponentType<any>>;
 
 export function defineIslands(registry: IslandRegistry): void {
+  let upgradingPage = false;
   class OponnIsland extends HTMLElement {
     #hydrated = false;
 
@@ -30,7 +32,8 @@ export function defineIslands(registry: IslandRegistry): void {
         console.error(`Island "${name}" has props that are not JSON:`, error);
         return;
       }
-      hydrate(h(component, props), this);
+      const arrived = upgradingPage ? pageArrival() : Date.now();
+      hydrate(h(Arrival.Provider, { value: arrived }, h(component, props)), this);
       this.#hydrated = true;
     }
 
@@ -43,5 +46,18 @@ export function defineIslands(registry: IslandRegistry): void {
       });
     }
   }
-  if (!customElements.get("oponn-island")) customElements.define("oponn-island", OponnIsland);
+  if (customElements.get("oponn-island")) return;
+  // define() upgrades the islands already in the page before it returns.
+  upgradingPage = true;
+  try {
+    customElements.define("oponn-island", OponnIsland);
+  } finally {
+    upgradingPage = false;
+  }
+}
+
+/** When the page's response began to arrive, as an epoch time. */
+function pageArrival(): number {
+  const [navigation] = performance.getEntriesByType("navigation") as PerformanceNavigationTiming[];
+  return navigation ? performance.timeOrigin + navigation.responseStart : Date.now();
 }

@@ -15,10 +15,13 @@ import {
   countBallots,
   findBallot,
   insertBallot,
+  readRankings,
   readTally,
+  readVoters,
   readWriteIns,
 } from "./stores/ballots.ts";
 import { computeTally, type Tally, type WriteInPage } from "./results/tally.ts";
+import { checkKindSettings, type FieldValues, kindOf } from "./kinds/index.ts";
 import {
   ALREADY_VOTED,
   CODE_INVALID,
@@ -26,7 +29,7 @@ import {
   ENDED,
   isRefusal,
   NOT_STARTED,
-  validateVote,
+  validateCast,
   type VoteForm,
   type VoteRefusal,
   WRITE_IN_LIMIT,
@@ -85,7 +88,7 @@ export class Oponn {
   async createBallot(
     form: CreateBallotForm,
     settingsForm: SettingsForm,
-    ownerVoter: string,
+    ownerVoter: string | null,
   ): Promise<Validation<CreatedBallot, CreateField | SettingsField>> {
     const checked = validateCreateBallot(form, this.now());
     const settings = validateSettings(settingsForm);
@@ -141,8 +144,24 @@ export class Oponn {
     return guardStore(() => countBallots(this.#sql));
   }
 
+  /** The counts as the ballot's kind shows them (rounds for `ranked`, shares of voters for `approval`). */
   async readTally(ballotId: string): Promise<Tally> {
-    return computeTally(await guardStore(() => readTally(this.#sql, ballotId)));
+    const ballot = await this.getBallot(ballotId);
+    if (!ballot) return computeTally([]);
+    const kind = kindOf(ballot);
+    const [rows, rankings, voters] = await guardStore(() =>
+      Promise.all([
+        readTally(this.#sql, ballotId),
+        kind.reads.rankings ? readRankings(this.#sql, ballotId) : [],
+        kind.reads.voters ? readVoters(this.#sql, ballotId) : 0,
+      ])
+    );
+    return kind.result(ballot, { rows, rankings, voters });
+  }
+
+  /** The vote form's fields as this ballot's kind reads them. */
+  readVoteForm(ballot: Ballot, values: FieldValues): VoteForm {
+    return { ...kindOf(ballot).readForm(ballot, values), voter_code: values("voter_code")[0] ?? "" };
   }
 
   /** Write-ins by votes, `perPage` at a time; `page` counts from 1. */
@@ -162,7 +181,7 @@ export class Oponn {
    * for a `browser` ballot (a `code` ballot is secret: its votes carry no voter).
    */
   async castVote(ballot: Ballot, form: VoteForm, voterId: string): Promise<CastResult> {
-    const choice = validateVote(ballot, form, this.now());
+    const choice = validateCast(ballot, form, this.now());
     if (isRefusal(choice)) return { ok: false, ...choice };
     let codeHash: string | null = null;
     if (ballot.duplicateCheck === "code") {
@@ -179,16 +198,15 @@ export class Oponn {
     const outcome = await guardStore(() =>
       this.#writer.submit({
         ballotId: ballot.id,
-        label: choice.label,
-        key: choice.key,
-        writeIn: choice.writeIn,
+        choices: choice.options,
+        ranking: choice.ranking,
         voterId: ballot.duplicateCheck === "browser" ? voterId : null,
         codeHash,
       })
     );
     switch (outcome) {
       case "recorded":
-        return { ok: true, choice: choice.label };
+        return { ok: true, choice: choice.summary };
       case "not_started":
         return { ok: false, kind: "closed", field: "option", message: NOT_STARTED };
       case "ended":

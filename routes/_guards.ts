@@ -95,7 +95,10 @@ function rateLimit(action: LimitedAction): Middleware {
   return async (c, next) => {
     const limiter = c.var.deps.limits?.requests;
     if (!limiter) return await next();
-    const decision = await limiter.check(action, { session: c.var.voterId, address: clientKey(c) });
+    const address = clientKey(c);
+    // Without a browser identity (the JSON API), the address stands for the session too.
+    const session = c.var.voterId ?? `address:${address}`;
+    const decision = await limiter.check(action, { session, address });
     if (decision.allowed) return await next();
     c.var.deps.metrics.inc(LIMIT_COUNTERS[action]);
     const wait = decision.retryAfterS === 1 ? "1 second" : `${decision.retryAfterS} seconds`;

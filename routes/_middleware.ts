@@ -6,6 +6,7 @@
 import { getCookie, setCookie } from "hono/cookie";
 import type { Ctx, Middleware } from "./_context.ts";
 import { errorPage } from "./_render.tsx";
+import { apiError, isApiPath } from "../lib/api/errors.ts";
 
 export const CSRF_FIELD = "X-CSRF-Token";
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -21,6 +22,14 @@ const CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join("; ");
+
+/** The policy with some directives given other sources (the embed page names who may frame it). */
+export function cspWith(sources: Record<string, string>): string {
+  return CSP.split("; ").map((directive) => {
+    const name = directive.slice(0, directive.indexOf(" "));
+    return name in sources ? `${name} ${sources[name]}` : directive;
+  }).join("; ");
+}
 
 export const securityHeaders: Middleware = async (c, next) => {
   await next();
@@ -51,6 +60,7 @@ const HOST =
 export const wellFormedHost: Middleware = async (c, next) => {
   const host = c.req.header("host");
   if (host !== undefined && (host.length > 260 || !HOST.test(host))) {
+    if (isApiPath(c.req.path)) return apiError(400, "bad_request", "The Host header is malformed.");
     return errorPage(c, 400, "bad_request", "The Host header is malformed.");
   }
   await next();
@@ -70,6 +80,9 @@ export const limitBody: Middleware = async (c, next) => {
 };
 
 function tooLarge(c: Ctx): Response {
+  if (isApiPath(c.req.path)) {
+    return apiError(413, "too_large", "The request body is larger than 64 KiB.");
+  }
   return errorPage(c, 413, "too_large", "The form is larger than 64 KiB.");
 }
 
@@ -106,6 +119,8 @@ export function csrfCookieName(c: Ctx): string {
  * the same token for clients that read it from the cookie (SPEC section 4).
  */
 export const identity: Middleware = async (c, next) => {
+  // The JSON API never reads or sets cookies (so it is not exposed to CSRF).
+  if (c.req.path.startsWith("/api/")) return await next();
   const { identity, config } = c.var.deps;
   const known = identity.verify(getCookie(c, voterCookieName(c)));
   let voterId = known;

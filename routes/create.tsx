@@ -33,6 +33,9 @@ export const handlers: Handlers = {
       scheduled_start_time: field(body, "scheduled_start_time"),
       tz_offset_mins: field(body, "tz_offset_mins"),
       duration_mins: field(body, "duration_mins"),
+      kind: field(body, "kind"),
+      max_choices: field(body, "max_choices"),
+      options: fields(body, "options"),
     };
     // A field left out keeps the original's behaviour; the form sends the safer choices.
     const settings: SettingsForm = {

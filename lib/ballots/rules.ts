@@ -9,6 +9,7 @@ import {
   RESERVED_OPTION,
   withinReach,
 } from "./labels.ts";
+import { checkKindSettings } from "../kinds/index.ts";
 export type { Ballot, BallotStatus, NewBallot } from "./types.ts";
 import type { BallotStatus } from "./types.ts";
 
@@ -22,6 +23,12 @@ export interface CreateBallotForm {
   /** Minutes east of UTC of the browser that typed a zone-less time (set by the local-time island). */
   tz_offset_mins: string;
   duration_mins: string;
+  /** `single` (when absent), `approval` or `ranked` (SPEC section 7). */
+  kind?: string;
+  /** `approval`: the most options one voter may choose; empty: no cap. */
+  max_choices?: string;
+  /** One option per field (the form's default input); when any is filled, `options_raw` is not read. */
+  options?: string[];
 }
 
 export type CreateField = keyof CreateBallotForm;
@@ -63,9 +70,13 @@ export function validateCreateBallot(
   const measure = checkMeasure(form.measure);
   if (measure.error) errors.measure = measure.error;
 
-  const options = splitOptions(form.options_raw);
-  const optionsError = validateOptions(options, form.allow_write_in);
-  if (optionsError) errors.options_raw = optionsError;
+  const kind = checkKindSettings(form.kind ?? "", form.max_choices ?? "");
+  if (!kind.ok) Object.assign(errors, kind.errors);
+  // A ranked ballot orders listed options only: it takes no write-ins.
+  const allowWriteIn = form.allow_write_in && !(kind.ok && kind.value.kind === "ranked");
+
+  const options = checkOptions(optionsOf(form), allowWriteIn);
+  if (options.error) errors.options_raw = options.error;
 
   let startsAt = now;
   if (form.start_time_type === "scheduled") {
@@ -79,17 +90,18 @@ export function validateCreateBallot(
   const duration = parseDuration(form.duration_mins);
   if (typeof duration === "string") errors.duration_mins = duration;
 
-  if (Object.keys(errors).length > 0 || typeof duration === "string") {
+  if (Object.keys(errors).length > 0 || typeof duration === "string" || !kind.ok) {
     return { ok: false, errors };
   }
   return {
     ok: true,
     value: {
       measure: measure.value,
-      options,
-      allowWriteIn: form.allow_write_in,
+      options: options.value,
+      allowWriteIn,
       startsAt,
       endsAt: duration === 0 ? null : new Date(startsAt.getTime() + duration * 60_000),
+      ...kind.value,
     },
   };
 }
@@ -108,23 +120,35 @@ function checkMeasure(raw: string): { value: string; error?: string } {
   return { value };
 }
 
-/** Options as typed, split on commas (full-width ones too), blanks dropped, each normalised. */
-export function splitOptions(raw: string): string[] {
-  return raw.split(/[,\uFF0C\uFE50]/).map((option) => option.trim())
-    .filter((option) => option.length > 0)
-    .map((option) => withinReach(option, MAX_OPTION_CHARS) ? normalizeLabel(option) : option);
+/** The `options` fields when any is filled (a comma inside one is just a comma), else `options_raw`. */
+function optionsOf(form: CreateBallotForm): string[] {
+  const typed = (form.options ?? []).map((option) => option.trim()).filter((option) => option !== "");
+  return typed.length > 0 ? typed : splitOptions(form.options_raw);
 }
 
-function validateOptions(options: string[], allowWriteIn: boolean): string | undefined {
-  if (options.length === 0) return "at least 1 item";
-  if (options.length > MAX_OPTIONS) return `at most ${MAX_OPTIONS} options`;
-  if (options.some((option) => !withinReach(option, MAX_OPTION_CHARS))) {
+/** Options as typed, split on commas (full-width ones too), trimmed, blanks dropped. */
+export function splitOptions(raw: string): string[] {
+  return raw.split(/[,\uFF0C\uFE50]/).map((option) => option.trim())
+    .filter((option) => option.length > 0);
+}
+
+/** Checks options as typed; the value is each one normalised (see labels.ts). */
+function checkOptions(typed: string[], allowWriteIn: boolean): { value: string[]; error?: string } {
+  const error = optionsError(typed, allowWriteIn);
+  return { value: error ? typed : typed.map(normalizeLabel), error };
+}
+
+function optionsError(typed: string[], allowWriteIn: boolean): string | undefined {
+  if (typed.length === 0) return "at least 1 item";
+  if (typed.length > MAX_OPTIONS) return `at most ${MAX_OPTIONS} options`;
+  if (typed.some((option) => !withinReach(option, MAX_OPTION_CHARS))) {
     return "between 1 and 64 characters";
   }
-  for (const option of options) {
+  for (const option of typed) {
     const forbidden = forbiddenIn(option);
     if (forbidden) return FORBIDDEN_MESSAGES[forbidden];
   }
+  const options = typed.map(normalizeLabel);
   if (options.some((option) => codePointLength(option) > MAX_OPTION_CHARS)) {
     return "between 1 and 64 characters";
   }

@@ -18,7 +18,13 @@ export interface Ballot {
   /** The signed voter id of the browser that created it. */
   ownerVoter: string | null;
   codesIssued: number;
+  /** How a vote is cast and counted (SPEC section 7). */
+  kind: BallotKind;
+  /** `approval`: the most options one voter may choose; `null`: no cap. */
+  maxChoices: number | null;
 }
+
+export type BallotKind = "single" | "approval" | "ranked";
 
 export type DuplicateCheck = "none" | "browser" | "code";
 export type Listing = "listed" | "unlisted";

@@ -83,6 +83,12 @@ export interface GuardedFetchOptions {
   onTimeout?: () => void;
 }
 
+export interface GuardedFetch {
+  fetch: Fetch;
+  /** Stops the deadline sweep (a graceful stop; requests still waiting are left alone). */
+  close(): void;
+}
+
 /** Probes answer whatever the load: an operator must see the process is alive. */
 const PROBE = /^[a-z]+:\/\/[^/]+\/(healthz|readyz)(\?|$)/;
 
@@ -93,12 +99,15 @@ const PROBE = /^[a-z]+:\/\/[^/]+\/(healthz|readyz)(\?|$)/;
  * the deadline is answered 408 and left to end when the client goes; until
  * then it still counts against the cap, as its connection is still held.
  */
-export function guardFetch(fetch: Fetch, options: GuardedFetchOptions): Fetch {
+export function guardFetch(fetch: Fetch, options: GuardedFetchOptions): GuardedFetch {
   const retryAfter = String(options.retryAfterS ?? 5);
-  const timeoutMessage = `The request did not complete within ${
-    Math.round(options.bodyTimeoutMs / 1000)
-  } seconds; send it again in full.`;
-  return async (request, info) => {
+  const seconds = Math.max(1, Math.round(options.bodyTimeoutMs / 1000));
+  const timeoutMessage = `The request did not complete within ${seconds} second${
+    seconds === 1 ? "" : "s"
+  }; send it again in full.`;
+  const deadlines = new Deadlines(options.bodyTimeoutMs);
+
+  const guarded = async (request: Request, info?: Deno.ServeHandlerInfo) => {
     if (PROBE.test(request.url)) return await fetch(request, info);
     const leave = options.guard.enter();
     if (typeof leave === "string") {
@@ -109,24 +118,80 @@ export function guardFetch(fetch: Fetch, options: GuardedFetchOptions): Fetch {
         { "Retry-After": retryAfter },
       );
     }
-    const answer = (async () => await fetch(request, info))();
+    if (!request.body) {
+      try {
+        return await fetch(request, info);
+      } finally {
+        leave();
+      }
+    }
+    const answer = Promise.resolve().then(() => fetch(request, info));
     answer.then(leave, leave);
-    if (!request.body) return await answer;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<Response>((resolve) => {
-      timer = setTimeout(() => {
+    return await new Promise<Response>((resolve, reject) => {
+      const waiting = deadlines.add(() => {
         options.onTimeout?.();
         // The handler's own answer, if it ever comes, goes nowhere.
         answer.then((response) => response.body?.cancel().catch(() => {}), () => {});
         resolve(plain(408, timeoutMessage));
-      }, options.bodyTimeoutMs);
+      });
+      answer.then((response) => {
+        deadlines.delete(waiting);
+        resolve(response);
+      }, (error) => {
+        deadlines.delete(waiting);
+        reject(error);
+      });
     });
-    try {
-      return await Promise.race([answer, late]);
-    } finally {
-      clearTimeout(timer);
-    }
   };
+  return { fetch: guarded, close: () => deadlines.close() };
+}
+
+interface Waiting {
+  at: number;
+  expire: () => void;
+}
+
+/**
+ * One sweep a second (or four per deadline, when shorter) for every request
+ * waiting, instead of a timer each: a timer set and cleared costs ~3.6 µs and
+ * Promise.race ~6.4 µs here, against ~60 µs for a whole vote. The sweep stops
+ * when nothing waits, so an idle process holds no timer.
+ */
+class Deadlines {
+  readonly #waiting = new Set<Waiting>();
+  readonly #everyMs: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(readonly ms: number) {
+    this.#everyMs = Math.min(1_000, Math.max(10, ms / 4));
+  }
+
+  add(expire: () => void): Waiting {
+    const waiting = { at: performance.now(), expire };
+    this.#waiting.add(waiting);
+    this.#timer ??= setInterval(() => this.#sweep(), this.#everyMs);
+    return waiting;
+  }
+
+  delete(waiting: Waiting): void {
+    this.#waiting.delete(waiting);
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    // Oldest first (a Set keeps insertion order): stop at the first still in time.
+    for (const waiting of this.#waiting) {
+      if (now - waiting.at < this.ms) break;
+      this.#waiting.delete(waiting);
+      waiting.expire();
+    }
+    if (this.#waiting.size === 0) this.close();
+  }
 }
 
 function plain(status: number, message: string, headers: Record<string, string> = {}): Response {

@@ -9,10 +9,15 @@ import type { Audience } from "../results/visibility.ts";
 import { encodeEvent, KEEP_ALIVE } from "./sse.ts";
 import type { LiveTransport } from "./transport.ts";
 
+/** The page's audiences, and `api`: JSON for API clients, who see what the public sees. */
+export type LiveAudience = Audience | "api";
+
 /** The results block as one audience sees it, with its own opaque version (the SSE id). */
 export interface AudiencePart {
   version: string;
   results: string;
+  /** An audience with its own status event (JSON) gets that one, and no cast button. */
+  status?: string;
 }
 
 /**
@@ -22,7 +27,7 @@ export interface AudiencePart {
  * every viewer is served `shown`.
  */
 export interface LiveSnapshot {
-  audiences: { shown: AudiencePart; hidden?: AudiencePart };
+  audiences: { shown: AudiencePart; hidden?: AudiencePart; api?: AudiencePart };
   /** Changes only when the ballot opens or closes. */
   statusKey: string;
   status: string;
@@ -35,7 +40,7 @@ export type RenderSnapshot = (ballotId: string) => Promise<LiveSnapshot | null>;
 
 export interface Viewer {
   /** Which render of the results this viewer may see (fixed at join). */
-  audience: Audience;
+  audience: LiveAudience;
   /** Returns false when the viewer cannot keep up; the hub then drops it. */
   send(chunk: Uint8Array): boolean;
   close(): void;
@@ -140,7 +145,7 @@ export class LiveHub {
       return null;
     }
     const part = partFor(snapshot, viewer.audience);
-    const resumed = lastEventId !== undefined && lastEventId === part.version;
+    const resumed = lastEventId !== undefined && lastEventId === part?.version;
     viewer.send(encodeSnapshot(snapshot, part, { results: !resumed, status: true }));
     claim.viewers.add(viewer);
     this.#startKeepAlive();
@@ -247,13 +252,13 @@ export class LiveHub {
       state.flushedSeq = seq;
       if (!snapshot) return this.#endStreams(ballotId, state);
       const status = previous?.statusKey !== snapshot.statusKey;
-      const chunks = new Map<Audience, Uint8Array>();
-      for (const audience of ["shown", "hidden"] as const) {
+      const chunks = new Map<LiveAudience, Uint8Array>();
+      for (const audience of ["shown", "hidden", "api"] as const) {
         const part = partFor(snapshot, audience);
         const before = previous && partFor(previous, audience);
         chunks.set(
           audience,
-          encodeSnapshot(snapshot, part, { results: before?.version !== part.version, status }),
+          encodeSnapshot(snapshot, part, { results: before?.version !== part?.version, status }),
         );
       }
       this.#flushes++;
@@ -275,7 +280,7 @@ export class LiveHub {
   #broadcastByAudience(
     ballotId: string,
     state: BallotState,
-    chunks: Map<Audience, Uint8Array>,
+    chunks: Map<LiveAudience, Uint8Array>,
   ): void {
     for (const viewer of state.viewers) {
       const chunk = chunks.get(viewer.audience)!;
@@ -342,20 +347,25 @@ export class LiveHub {
 }
 
 /** Hidden viewers get the hidden render while there is one, the shown one once results are public. */
-function partFor(snapshot: LiveSnapshot, audience: Audience): AudiencePart {
+function partFor(snapshot: LiveSnapshot, audience: LiveAudience): AudiencePart | undefined {
+  if (audience === "api") return snapshot.audiences.api;
   return (audience === "hidden" ? snapshot.audiences.hidden : undefined) ??
     snapshot.audiences.shown;
 }
 
+/** Empty when the snapshot has no render for this audience (nothing is sent). */
 function encodeSnapshot(
   snapshot: LiveSnapshot,
-  part: AudiencePart,
+  part: AudiencePart | undefined,
   parts: { results: boolean; status: boolean },
 ): Uint8Array {
+  if (!part) return new Uint8Array();
   const id = part.version;
   let text = "";
   if (parts.results) text += encodeEvent({ id, event: "results", data: part.results });
-  if (parts.status) {
+  if (parts.status && part.status !== undefined) {
+    text += encodeEvent({ id, event: "status", data: part.status });
+  } else if (parts.status) {
     text += encodeEvent({ id, event: "status", data: snapshot.status });
     text += encodeEvent({ id, event: "cast", data: snapshot.cast });
   }

@@ -8,6 +8,7 @@ import { nextTransition, statusOf } from "../ballots/rules.ts";
 import type { Ballot } from "../ballots/types.ts";
 import type { Tally } from "../results/tally.ts";
 import { publicVisibility } from "../results/visibility.ts";
+import { apiEventData } from "../api/live.ts";
 import type { LiveSnapshot } from "./hub.ts";
 
 export interface Turnout {
@@ -43,10 +44,12 @@ export function snapshotRenderer(sources: SnapshotSources, views: SnapshotViews)
     const status = statusOf(ballot, now);
     const shown = views.results(ballot, tally, turnout);
     const hidden = visibility.shown ? undefined : views.hidden(ballot, turnout, visibility.reason);
+    const api = apiEventData(ballot, tally, turnout, now);
     return {
       audiences: {
         shown: { version: versionOf(shown), results: shown },
         hidden: hidden === undefined ? undefined : { version: versionOf(hidden), results: hidden },
+        api: { version: versionOf(api.results), ...api },
       },
       statusKey: status,
       status: views.status(ballot, now),

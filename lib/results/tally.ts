@@ -1,6 +1,7 @@
 /** Pure tally maths: counts in, shares out. */
 
 import type { TallyRow } from "./types.ts";
+import type { RunoffResult } from "../kinds/runoff.ts";
 export type { TallyRow, WriteInPage } from "./types.ts";
 
 export interface TallyLine extends TallyRow {
@@ -16,20 +17,26 @@ export interface MoreWriteIns {
 }
 
 export interface Tally {
-  /** Total votes; it only grows, so it doubles as the version of the results. */
+  /** Total votes (voters, for `approval` and `ranked`); it only grows. */
   total: number;
   lines: TallyLine[];
   more: MoreWriteIns | null;
+  /** Shares are of voters, each of whom may choose several options (`approval`). */
+  ofVoters?: boolean;
+  /** The instant-runoff rounds (`ranked`); `lines` then hold first preferences. */
+  runoff?: RunoffResult;
 }
 
-export function computeTally(rows: TallyRow[]): Tally {
-  const total = rows.reduce((sum, row) => sum + row.votes, 0);
+/** `voters`: the base of each share when a voter may choose several options. */
+export function computeTally(rows: TallyRow[], voters?: number): Tally {
+  const total = voters ?? rows.reduce((sum, row) => sum + row.votes, 0);
   const share = (votes: number) => shareOf(votes, total);
   const tail = rows.find((row) => row.collapsed !== undefined);
   return {
     total,
     lines: rows.filter((row) => row !== tail).map((row) => ({ ...row, share: share(row.votes) })),
     more: tail ? { writeIns: tail.collapsed!, votes: tail.votes, share: share(tail.votes) } : null,
+    ...(voters === undefined ? {} : { ofVoters: true }),
   };
 }
 

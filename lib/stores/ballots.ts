@@ -18,17 +18,25 @@ interface BallotRow {
   published_at: Date | null;
   owner_voter: string | null;
   codes_issued: number;
+  kind: Ballot["kind"];
+  max_choices: number | null;
 }
 
 /** What creating a ballot stores besides its question: settings, owner, hashed key and codes. */
-export interface BallotToInsert extends NewBallot, BallotSettings {
-  ownerVoter: string;
+export interface BallotToInsert
+  extends
+    Omit<NewBallot, "kind" | "maxChoices">,
+    Partial<Pick<NewBallot, "kind" | "maxChoices">>,
+    BallotSettings {
+  /** `null`: made through the API, where no browser owns it (its manage key does). */
+  ownerVoter: string | null;
   manageKeyHash: string;
   codeHashes: string[];
 }
 
 const BALLOT_COLUMNS = `id, measure, allow_write_in, starts_at, ends_at, created_at,
-  duplicate_check, listing, results_visibility, published_at, owner_voter, codes_issued`;
+  duplicate_check, listing, results_visibility, published_at, owner_voter, codes_issued, kind,
+  max_choices`;
 
 function toBallot(row: BallotRow): Ballot {
   return {
@@ -45,6 +53,8 @@ function toBallot(row: BallotRow): Ballot {
     publishedAt: row.published_at,
     ownerVoter: row.owner_voter,
     codesIssued: row.codes_issued,
+    kind: row.kind,
+    maxChoices: row.max_choices,
   };
 }
 
@@ -57,12 +67,13 @@ export async function insertBallot(
     const [row] = await tx<Omit<BallotRow, "options">[]>`
       insert into ballots (
         id, measure, allow_write_in, starts_at, ends_at, duplicate_check, listing,
-        results_visibility, owner_voter, manage_key_hash, codes_issued
+        results_visibility, owner_voter, manage_key_hash, codes_issued, kind, max_choices
       )
       values (
         ${id}, ${ballot.measure}, ${ballot.allowWriteIn}, ${ballot.startsAt}, ${ballot.endsAt},
         ${ballot.duplicateCheck}, ${ballot.listing}, ${ballot.resultsVisibility},
-        ${ballot.ownerVoter}, ${ballot.manageKeyHash}, ${ballot.codeHashes.length}
+        ${ballot.ownerVoter}, ${ballot.manageKeyHash}, ${ballot.codeHashes.length},
+        ${ballot.kind ?? "single"}, ${ballot.maxChoices ?? null}
       )
       returning ${tx.unsafe(BALLOT_COLUMNS)}`;
     if (ballot.codeHashes.length > 0) {
@@ -84,7 +95,7 @@ export async function insertBallot(
 const SELECT_BALLOT = `
   select b.id, b.measure, b.allow_write_in, b.starts_at, b.ends_at, b.created_at,
     b.duplicate_check, b.listing, b.results_visibility, b.published_at, b.owner_voter,
-    b.codes_issued,
+    b.codes_issued, b.kind, b.max_choices,
     coalesce(
       (select array_agg(o.label order by o.position) from ballot_options o
         where o.ballot_id = b.id and o.position is not null),
@@ -148,4 +159,22 @@ export async function readWriteIns(
       from ballot_options where ballot_id = ${ballotId}`,
   ]);
   return { rows: [...rows], writeIns: sums.writeIns, total: sums.total };
+}
+
+/** A ballot's distinct rankings (label keys in order of preference) and their counts. */
+export async function readRankings(
+  sql: Sql,
+  ballotId: string,
+): Promise<{ ranking: string[]; count: number }[]> {
+  const rows = await sql<{ ranking: string[]; count: number }[]>`
+    select ranking, votes::float8 as count from ballot_rankings
+    where ballot_id = ${ballotId} and votes > 0`;
+  return [...rows];
+}
+
+/** Ballots cast: the base of an approval ballot's shares (voters, not choices). */
+export async function readVoters(sql: Sql, ballotId: string): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`
+    select turnout::float8 as n from ballots where id = ${ballotId}`;
+  return row?.n ?? 0;
 }

@@ -1,17 +1,41 @@
 /** SQL for recording a batch of votes in one statement. */
 import type { Sql } from "./database.ts";
 
-/** One counter delta: a vote for `label`, counted under `key` (computed by lib/ballots/labels.ts). */
-export interface VoteToRecord {
-  ballotId: string;
+/** One option counter a vote raises by one (computed by lib/ballots/labels.ts and lib/kinds). */
+export interface OptionDelta {
   label: string;
   key: string;
   writeIn: boolean;
+}
+
+/**
+ * One vote. A single choice gives `label`/`key`/`writeIn`; an approval vote
+ * gives `choices` (one delta per option chosen); a ranked vote gives `ranking`.
+ */
+export interface VoteToRecord {
+  ballotId: string;
+  label?: string;
+  key?: string;
+  writeIn?: boolean;
+  /** Option counters this vote raises, one each (instead of `label`). */
+  choices?: OptionDelta[];
+  /** Listed options in order of preference, with their label keys (never empty). */
+  ranking?: { labels: string[]; keys: string[] };
   /** `browser` ballots: the signed voter id, one vote each. Never set for other ballots. */
   voterId?: string | null;
   /** `code` ballots: the hash of the voter code this vote redeems. */
   codeHash?: string | null;
 }
+
+function deltasOf(vote: VoteToRecord): OptionDelta[] {
+  if (vote.choices) return vote.choices;
+  if (vote.label === undefined) return [];
+  return [{ label: vote.label, key: vote.key ?? vote.label, writeIn: vote.writeIn ?? false }];
+}
+
+// Labels and keys never hold a control character (lib/ballots/labels.ts), so a
+// line feed joins a ranking into one text value for `unnest`.
+const JOIN = "\n";
 
 /** Per vote, in order: recorded, or why the database refused it. */
 export type RecordOutcome =
@@ -36,11 +60,15 @@ export type RecordOutcome =
  *   row's lock (a locking read returns the latest committed row, so batches
  *   from several processes cannot pass the cap together; `no key update`, so
  *   that other batches' foreign-key checks on the ballot never wait on it);
- * - turnout raised on the ballot row;
- * - one counter upsert per key, in key order (two batches never deadlock),
- *   merging into the row that holds the key and keeping its first spelling;
- * - the audit rows, each with the label its counter shows (none for `code` ballots).
- * Locks are taken ballot rows first (by id), then claims, then counter rows (by key).
+ *   a vote any of whose write-ins is refused is refused whole;
+ * - turnout raised on the ballot row by the votes accepted (voters, not choices);
+ * - one option counter upsert per key, in key order (two batches never
+ *   deadlock), merging into the row that holds the key and keeping its first
+ *   spelling; a vote may carry several option deltas (approval);
+ * - one ranking counter upsert per distinct ranking, in key order (ranked);
+ * - the audit rows, one per vote with every label it chose (none for `code` ballots).
+ * Locks are taken ballot rows first (by id), then claims, then option
+ * counters (by key), then ranking counters (by key).
  */
 export async function recordVotes(
   sql: Sql,
@@ -48,31 +76,34 @@ export async function recordVotes(
   /** Distinct write-ins a ballot may hold. */
   maxWriteIns: number,
 ): Promise<RecordOutcome[]> {
+  const deltas = votes.flatMap((vote, index) =>
+    deltasOf(vote).map((delta) => ({ ...delta, ord: index + 1 }))
+  );
   const rows = await sql<{ outcome: RecordOutcome }[]>`
     with input as (
-      select v.ballot_id, v.label, v.label_key, v.write_in, v.voter_id, v.code_hash, v.ord
+      select v.ballot_id, v.voter_id, v.code_hash, v.ranking_keys, v.ranking_labels, v.ord
       from unnest(
         ${votes.map((v) => v.ballotId)}::text[],
-        ${votes.map((v) => v.label)}::text[],
-        ${votes.map((v) => v.key)}::text[],
-        ${votes.map((v) => String(v.writeIn))}::text[]::bool[],
         ${votes.map((v) => v.voterId ?? null)}::text[],
-        ${votes.map((v) => v.codeHash ?? null)}::text[]
-      ) with ordinality as v(ballot_id, label, label_key, write_in, voter_id, code_hash, ord)
+        ${votes.map((v) => v.codeHash ?? null)}::text[],
+        ${votes.map((v) => v.ranking ? v.ranking.keys.join(JOIN) : null)}::text[],
+        ${votes.map((v) => v.ranking ? v.ranking.labels.join(JOIN) : null)}::text[]
+      ) with ordinality as v(ballot_id, voter_id, code_hash, ranking_keys, ranking_labels, ord)
+    ), input_deltas as (
+      select d.vote_ord, d.label, d.label_key, d.write_in, d.idx
+      from unnest(
+        ${deltas.map((d) => d.ord)}::int[],
+        ${deltas.map((d) => d.label)}::text[],
+        ${deltas.map((d) => d.key)}::text[],
+        ${deltas.map((d) => String(d.writeIn))}::text[]::bool[]
+      ) with ordinality as d(vote_ord, label, label_key, write_in, idx)
     ), windows as (
       select id, starts_at <= now() as started, coalesce(ends_at <= now(), false) as ended,
         duplicate_check
       from ballots where id in (select ballot_id from input)
     ), open_votes as (
-      -- A listed option keeps the key stored with it (older rows carry one computed in SQL).
-      select v.ballot_id, v.label, v.write_in, v.ord, v.voter_id, v.code_hash, w.duplicate_check,
-        coalesce(
-          (select o.label_key from ballot_options o
-            where not v.write_in and o.ballot_id = v.ballot_id and o.label = v.label
-              and o.position is not null
-            limit 1),
-          v.label_key
-        ) as label_key,
+      select v.ballot_id, v.ord, v.voter_id, v.code_hash, v.ranking_keys, v.ranking_labels,
+        w.duplicate_check,
         -- Within one batch, only a voter's (or a code's) first vote may count.
         case w.duplicate_check
           when 'browser' then v.voter_id is not null and row_number() over (
@@ -84,15 +115,27 @@ export async function recordVotes(
           else true
         end as first
       from input v join windows w on w.id = v.ballot_id and w.started and not w.ended
+    ), open_deltas as (
+      -- A listed option keeps the key stored with it (older rows carry one computed in SQL).
+      select v.ballot_id, d.label, d.write_in, d.vote_ord as ord, d.idx,
+        coalesce(
+          (select o.label_key from ballot_options o
+            where not d.write_in and o.ballot_id = v.ballot_id and o.label = d.label
+              and o.position is not null
+            limit 1),
+          d.label_key
+        ) as label_key
+      from input_deltas d join open_votes v on v.ord = d.vote_ord
+      where v.first
     ), new_keys as (
-      select v.ballot_id, v.label_key,
-        row_number() over (partition by v.ballot_id order by min(v.ord)) as n
-      from open_votes v
-      where v.first and v.write_in and not exists (
+      select d.ballot_id, d.label_key,
+        row_number() over (partition by d.ballot_id order by min(d.ord)) as n
+      from open_deltas d
+      where d.write_in and not exists (
         select 1 from ballot_options o
-        where o.ballot_id = v.ballot_id and o.label_key = v.label_key
+        where o.ballot_id = d.ballot_id and o.label_key = d.label_key
       )
-      group by v.ballot_id, v.label_key
+      group by d.ballot_id, d.label_key
     ), locked as materialized (
       -- Every ballot voted on, in id order, before any other row: turnout and the
       -- write-in count are raised below, and batches never wait on each other in a cycle.
@@ -107,11 +150,13 @@ export async function recordVotes(
     ), capped as (
       -- Reading "locked" here makes every later write wait for the ballot locks first.
       select v.* from open_votes v
-      where v.first and v.ballot_id in (select id from locked) and (not exists (
-        select 1 from new_keys k where k.ballot_id = v.ballot_id and k.label_key = v.label_key
-      ) or exists (
-        select 1 from granted g where g.ballot_id = v.ballot_id and g.label_key = v.label_key
-      ))
+      where v.first and v.ballot_id in (select id from locked) and not exists (
+        select 1 from open_deltas d
+        join new_keys k on k.ballot_id = d.ballot_id and k.label_key = d.label_key
+        where d.ord = v.ord and not exists (
+          select 1 from granted g where g.ballot_id = k.ballot_id and g.label_key = k.label_key
+        )
+      )
     ), claimed_voters as (
       insert into ballot_voters (ballot_id, voter_id)
       select ballot_id, voter_id from capped where duplicate_check = 'browser'
@@ -133,37 +178,67 @@ export async function recordVotes(
           select 1 from claimed_codes cc
           where cc.ballot_id = v.ballot_id and cc.code_hash = v.code_hash
         ))
+    ), accepted_deltas as (
+      select d.* from open_deltas d where d.ord in (select ord from accepted)
     ), raised as (
       update ballots b
-      set turnout = b.turnout + t.cast, write_in_count = b.write_in_count + t.new_write_ins
-      from (
-        select a.ballot_id, count(*) as cast, count(distinct g.label_key) as new_write_ins
-        from accepted a
-        left join granted g on g.ballot_id = a.ballot_id and g.label_key = a.label_key
-        group by a.ballot_id
-      ) t
+      set turnout = b.turnout + t.cast, write_in_count = b.write_in_count + coalesce(w.n, 0)
+      from (select ballot_id, count(*) as cast from accepted group by ballot_id) t
+      left join (
+        select d.ballot_id, count(distinct d.label_key) as n
+        from accepted_deltas d
+        join granted g on g.ballot_id = d.ballot_id and g.label_key = d.label_key
+        group by d.ballot_id
+      ) w on w.ballot_id = t.ballot_id
       where b.id = t.ballot_id
-    ), deltas as (
-      select ballot_id, label_key, label, write_in, ord, 1 as n from accepted
+    ), option_deltas as (
+      select ballot_id, label_key, label, write_in, ord, idx, 1 as n from accepted_deltas
       union all
       -- A secret ballot rewrites every counter it holds in each batch, so no counter's
       -- last writer points at the transaction that redeemed a given code.
-      select o.ballot_id, o.label_key, o.label, o.write_in, null, 0 from ballot_options o
+      select o.ballot_id, o.label_key, o.label, o.write_in, null, null, 0 from ballot_options o
       where o.ballot_id in (select ballot_id from accepted where duplicate_check = 'code')
     ), counted as (
       insert into ballot_options (ballot_id, label_key, label, write_in, votes)
-      select ballot_id, label_key, (array_agg(label order by ord nulls last))[1], bool_and(write_in),
-        sum(n)
-      from deltas
+      select ballot_id, label_key, (array_agg(label order by ord nulls last, idx))[1],
+        bool_and(write_in), sum(n)
+      from option_deltas
       group by ballot_id, label_key
       order by ballot_id, label_key
       on conflict (ballot_id, label_key) do update set votes = ballot_options.votes + excluded.votes
       returning ballot_id, label_key, label
+    ), ranking_deltas as (
+      select ballot_id, encode(sha256(convert_to(ranking_keys, 'UTF8')), 'hex') as ranking_key,
+        string_to_array(ranking_keys, ${JOIN}) as ranking, 1 as n
+      from accepted where ranking_keys is not null
+      union all
+      select r.ballot_id, r.ranking_key, r.ranking, 0 from ballot_rankings r
+      where r.ballot_id in (
+        select ballot_id from accepted where duplicate_check = 'code' and ranking_keys is not null
+      )
+    ), ranked as (
+      insert into ballot_rankings (ballot_id, ranking_key, ranking, votes)
+      select ballot_id, ranking_key, min(ranking), sum(n)
+      from ranking_deltas
+      group by ballot_id, ranking_key
+      order by ballot_id, ranking_key
+      on conflict (ballot_id, ranking_key) do update
+        set votes = ballot_rankings.votes + excluded.votes
     ), recorded as (
       -- The audit trail, except for secret (code) ballots, which keep counters only.
-      insert into votes (ballot_id, option_label, write_in)
-      select a.ballot_id, c.label, a.write_in
-      from accepted a join counted c on c.ballot_id = a.ballot_id and c.label_key = a.label_key
+      insert into votes (ballot_id, option_label, write_in, choices)
+      select a.ballot_id, (coalesce(x.labels, r.labels))[1], coalesce(x.write_in, false),
+        coalesce(x.labels, r.labels)
+      from accepted a
+      cross join lateral (
+        select string_to_array(a.ranking_labels, ${JOIN}) as labels
+      ) r
+      cross join lateral (
+        select array_agg(c.label order by d.idx) as labels, bool_or(d.write_in) as write_in
+        from accepted_deltas d
+        join counted c on c.ballot_id = d.ballot_id and c.label_key = d.label_key
+        where d.ord = a.ord
+      ) x
       where a.duplicate_check <> 'code'
       order by a.ord
     )

@@ -1,43 +1,31 @@
-/** Casting a vote: the rules, then the batching writer, then the live hub after commit. */
+/** Casting a vote: the open window, then the ballot kind's own rules (lib/kinds). */
 import { type Ballot, statusOf } from "../ballots/rules.ts";
-import {
-  cleanWriteIn,
-  codePointLength,
-  findOption,
-  labelKey,
-  RESERVED_OPTION,
-  writeInKey,
-} from "../ballots/labels.ts";
+import { RESERVED_OPTION } from "../ballots/labels.ts";
+import { type CastChoice, kindOf, type OptionChoice } from "../kinds/index.ts";
 
 export { cleanWriteIn } from "../ballots/labels.ts";
 
 export const WRITE_IN = RESERVED_OPTION;
 /** Distinct write-ins a ballot may hold; past it, only existing ones still take votes. */
 export const MAX_WRITE_INS = 200;
-/**
- * A write-in longer than this as sent (tags and all) is refused unread: the
- * form allows 200 characters, and cleaning stays a fraction of a millisecond.
- */
-const MAX_RAW_WRITE_IN = 4096;
 
 export interface VoteForm {
   option: string;
   write_in_value: string;
   /** A `code` ballot's one-time voter code. */
   voter_code?: string;
+  /** `approval`: every `option` field checked. */
+  options?: string[];
+  /** `ranked`: the `ranking` fields, in order of preference. */
+  ranking?: string[];
+  /** `ranked` without JavaScript: the `rank_{i}` selects by option position. */
+  ranks?: string[];
 }
 
-export type VoteField = "option" | "write_in_value" | "voter_code";
+export type VoteField = "option" | "write_in_value" | "voter_code" | "ranking";
 
-export interface Choice {
-  /** The spelling recorded: the listed option, or the cleaned write-in. */
-  label: string;
-  /** What the counter is found by (a write-in's merges case, spacing and punctuation). */
-  key: string;
-  writeIn: boolean;
-}
+export type Choice = OptionChoice;
 
-/** `invalid`: a bad option or write-in (400); `closed`: the ballot is not open (409). */
 /**
  * `invalid`: a bad option, write-in or missing code (400); `closed`: the ballot
  * is not open (409); `duplicate`: this voter already voted (409); `forbidden`:
@@ -58,40 +46,20 @@ export const ENDED = "Voting has ended for this ballot";
 export const WRITE_IN_LIMIT =
   `This ballot has reached its limit of ${MAX_WRITE_INS} write-ins; choose a listed option or a write-in already in the results`;
 
-export function validateVote(ballot: Ballot, form: VoteForm, now: Date): Choice | VoteRefusal {
+/** The open window, then the kind's rules: the vote as counter deltas, or why not. */
+export function validateCast(ballot: Ballot, form: VoteForm, now: Date): CastChoice | VoteRefusal {
   const status = statusOf(ballot, now);
   if (status === "pending") return { kind: "closed", field: "option", message: NOT_STARTED };
   if (status === "ended") return { kind: "closed", field: "option", message: ENDED };
-
-  if (form.option === WRITE_IN) {
-    if (!ballot.allowWriteIn) {
-      return {
-        kind: "invalid",
-        field: "option",
-        message: "Write-in votes are not allowed for this ballot",
-      };
-    }
-    if (form.write_in_value.length > MAX_RAW_WRITE_IN) {
-      return { kind: "invalid", field: "write_in_value", message: "at most 64 characters" };
-    }
-    const value = cleanWriteIn(form.write_in_value);
-    if (value.length === 0) {
-      return { kind: "invalid", field: "write_in_value", message: "Write-in value required" };
-    }
-    if (codePointLength(value) > 64) {
-      return { kind: "invalid", field: "write_in_value", message: "at most 64 characters" };
-    }
-    // A write-in that names a listed option (by key) is a vote for that option.
-    const listed = findOption(ballot.options, value, true);
-    if (listed !== undefined) return { label: listed, key: labelKey(listed), writeIn: false };
-    return { label: value, key: writeInKey(value), writeIn: true };
-  }
-  if (!ballot.options.includes(form.option)) {
-    return { kind: "invalid", field: "option", message: "Invalid option for this ballot" };
-  }
-  return { label: form.option, key: labelKey(form.option), writeIn: false };
+  return kindOf(ballot).validate(ballot, form);
 }
 
-export function isRefusal(result: Choice | VoteRefusal): result is VoteRefusal {
+/** A single-choice vote's one counter (as `validateCast` would raise it). */
+export function validateVote(ballot: Ballot, form: VoteForm, now: Date): Choice | VoteRefusal {
+  const cast = validateCast(ballot, form, now);
+  return isRefusal(cast) ? cast : cast.options[0];
+}
+
+export function isRefusal<T extends object>(result: T | VoteRefusal): result is VoteRefusal {
   return "kind" in result;
 }

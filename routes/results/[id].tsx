@@ -10,9 +10,13 @@ import { page } from "../_render.tsx";
 import { readerOf, takeRecordedChoice, visibilityOf } from "../_reader.ts";
 import { publicUrl } from "../_urls.ts";
 import notFound from "../_404.tsx";
+import { exportOf, exportResults } from "./_export.ts";
 
 export const handlers: Handlers = {
   async GET(c) {
+    // `/results/{id}.csv` and `.json` reach this route: the id segment carries the format.
+    const wanted = exportOf(c.req.param("id")!);
+    if (wanted) return await exportResults(c, wanted);
     const { oponn } = c.var.deps;
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
@@ -85,6 +89,12 @@ export default function ResultsPage(props: ResultsPageProps) {
       {active && mayVote && (
         <p class="page-links">
           <a href={`/vote/${ballot.id}`}>cast_a_vote</a>
+        </p>
+      )}
+      {tally && (
+        <p class="page-links export-links">
+          <a href={`/results/${ballot.id}.csv`} download data-export="csv">export_csv</a>
+          <a href={`/results/${ballot.id}.json`} download data-export="json">export_json</a>
         </p>
       )}
       <ShareBox url={shareUrl} />

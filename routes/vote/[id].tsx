@@ -7,7 +7,7 @@ import { ManageLink } from "../../components/ManageLink.tsx";
 import { ShareBox } from "../../components/ShareBox.tsx";
 import { VoteForm } from "../../components/VoteForm.tsx";
 import type { Ctx, Handlers, RouteRulesByMethod } from "../_context.ts";
-import { field, readForm } from "../_form.ts";
+import { fields, readForm } from "../_form.ts";
 import { readerOf, rememberVote } from "../_reader.ts";
 import { publicUrl } from "../_urls.ts";
 import { isHtmx, page, pageOrFragment, redirectAfterPost } from "../_render.tsx";
@@ -37,11 +37,7 @@ export const handlers: Handlers = {
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
     const body = await readForm(c);
-    const form = {
-      option: field(body, "option"),
-      write_in_value: field(body, "write_in_value"),
-      voter_code: field(body, "voter_code"),
-    };
+    const form = oponn.readVoteForm(ballot, (name) => fields(body, name));
     const result = await oponn.castVote(ballot, form, c.var.voterId);
     if (result.ok) {
       metrics.inc("votes_accepted_total");

@@ -43,6 +43,8 @@ export interface CorpusTargets {
   writeInBallotId: string;
   /** One browser's `Cookie` header and the CSRF token its pages carry. */
   auth: { cookie: string; token: string };
+  /** The manage key of `ballotId`, when the server has manage links (SPEC section 6). */
+  manageKey?: string;
 }
 
 // ---------------------------------------------------------------- bytes
@@ -183,7 +185,16 @@ function routes(t: CorpusTargets): Route[] {
     route("/no/such/page", "/no/such/page"),
     // Routes of SPEC sections 6 and 9 that may not exist yet: 404 or 405, never 500.
     route("/manage/{id}", `/manage/${id}`, "confirm"),
-    route("/manage/{id}/{key}/close", `/manage/${id}/${"k".repeat(32)}/close`, "confirm"),
+    route("/manage/{id}/{wrong key}/close", `/manage/${id}/${"k".repeat(32)}/close`, "confirm"),
+    // With the real key, the actions that read a field; close and publish would act on any post.
+    ...(t.manageKey
+      ? [
+        route("/manage/{id}/{key}", `/manage/${id}/${t.manageKey}`),
+        route("/manage/{id}/{key}/end", `/manage/${id}/${t.manageKey}/end`, "ends_at"),
+        route("/manage/{id}/{key}/codes", `/manage/${id}/${t.manageKey}/codes`, "voter_codes"),
+        route("/manage/{id}/{key}/delete", `/manage/${id}/${t.manageKey}/delete`, "confirm"),
+      ]
+      : []),
     { ...route("/api/v1/ballots", "/api/v1/ballots", "measure"), json: true },
     { ...route("/api/v1/ballots/{id}/votes", `/api/v1/ballots/${id}/votes`, "option"), json: true },
     route("/api/v1/openapi.json", "/api/v1/openapi.json"),
@@ -241,7 +252,7 @@ function urlencodedShapes(p: string, k: string): Shape[] {
     [`truncated escape '%E0%A4%A' in ${k}`, [p, `${k}=%E0%A4%A`]],
     [`overlong escape '%C0%AF' in ${k}`, [p, `${k}=%C0%AF`]],
     [`surrogate escape '%ED%A0%80' in ${k}`, [p, `${k}=%ED%A0%80`]],
-    [`escaped NUL in ${k}`, [p, `${k}=a%00b`]],
+    [`escaped NULs in ${k}`, [p, `${k}=%00%00`]],
     [`run of truncated escapes '%E0%A4' in ${k}`, [p, `${k}=`, fill("%E0%A4", room)]],
     [`deep Unicode: 'a' and ${Math.floor(room / 2)} combining marks in ${k}`, [
       p,
@@ -265,8 +276,8 @@ function urlencodedShapes(p: string, k: string): Shape[] {
     ["64 KiB of random bytes", [p, randomBytes(room, 1)], "heavy"],
     ["empty name", [p, "=x"]],
     ["run of empty names (=&=&…)", [p, fill("=&", room)], "heavy"],
-    [`duplicate ${k}`, [p, `${k}=x&${k}=y&${k}=`]],
-    ["duplicate X-CSRF-Token", [p, `X-CSRF-Token=a&X-CSRF-Token=b&${k}=x`]],
+    [`duplicate ${k}`, [p, `${k}=+&${k}=++&${k}=`]],
+    ["duplicate X-CSRF-Token", [p, `X-CSRF-Token=a&X-CSRF-Token=b&${k}=+`]],
     [
       "__proto__, constructor and prototype names",
       [
@@ -301,6 +312,8 @@ interface Part {
 }
 
 const BOUNDARY = "hostile-boundary-7MA4YWxk";
+/** The value of a field a route reads, where the shape is elsewhere: blank, so never a valid choice. */
+const BLANK = " ";
 
 function multipart(parts: Part[], boundary = BOUNDARY, eol = "\r\n", close = true): Uint8Array {
   const out = new ByteBuilder();
@@ -364,7 +377,7 @@ function multipartShapes(prefix: Part[], k: string): MultipartShape[] {
       name: "a",
     });
   };
-  const simple = [...prefix, { name: k, value: "x" }];
+  const simple = [...prefix, { name: k, value: BLANK }];
   return [
     many((n) => `${n} tiny parts named ${k}`, () => ({ name: k, value: "" })),
     many(
@@ -393,12 +406,12 @@ function multipartShapes(prefix: Part[], k: string): MultipartShape[] {
     one(`invalid UTF-8 in ${k}`, INVALID_UTF8),
     one(`invalid UTF-8 between letters in ${k}`, bytesOf("ab", new Uint8Array([0xff]), "cd")),
     { ...one(`64 KiB of random bytes in ${k}`, randomBytes(valueRoom, 2)), ...H },
-    one("invalid UTF-8 in a part name", "x", { name: bytesOf("n", INVALID_UTF8) }),
-    one("invalid UTF-8 in a file name", "x", { filename: bytesOf("f", INVALID_UTF8) }),
-    one("empty part name", "x", { name: "" }),
-    one("no name parameter", "x", { disposition: "form-data" }),
-    one("no Content-Disposition", "x", { disposition: null }),
-    parts(`duplicate ${k}`, [{ name: k, value: "x" }, { name: k, value: "y" }]),
+    one("invalid UTF-8 in a part name", BLANK, { name: bytesOf("n", INVALID_UTF8) }),
+    one("invalid UTF-8 in a file name", BLANK, { filename: bytesOf("f", INVALID_UTF8) }),
+    one("empty part name", BLANK, { name: "" }),
+    one("no name parameter", BLANK, { disposition: "form-data" }),
+    one("no Content-Disposition", BLANK, { disposition: null }),
+    parts(`duplicate ${k}`, [{ name: k, value: BLANK }, { name: k, value: "  " }]),
     parts("duplicate X-CSRF-Token", [
       { name: "X-CSRF-Token", value: "a" },
       { name: "X-CSRF-Token", value: "b" },
@@ -406,25 +419,25 @@ function multipartShapes(prefix: Part[], k: string): MultipartShape[] {
     parts(
       "__proto__, constructor and prototype names",
       ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "__proto__"].map(
-        (name) => ({ name, value: "x" }),
+        (name) => ({ name, value: BLANK }),
       ),
     ),
-    one("escaped quotes in the name", "x", { disposition: `form-data; name="${k}\\"\\""` }),
-    one("a stray quote in the name", "x", { disposition: `form-data; name="${k}"x"` }),
-    one("four quotes as the name", "x", { disposition: `form-data; name=""""` }),
-    one("two names", "x", { disposition: `form-data; name="${k}"; name="other"` }),
-    one("quotes in the file name", "x", {
+    one("escaped quotes in the name", BLANK, { disposition: `form-data; name="${k}\\"\\""` }),
+    one("a stray quote in the name", BLANK, { disposition: `form-data; name="${k}BLANK` }),
+    one("four quotes as the name", BLANK, { disposition: `form-data; name=""""` }),
+    one("two names", BLANK, { disposition: `form-data; name="${k}"; name="other"` }),
+    one("quotes in the file name", BLANK, {
       disposition: `form-data; name="${k}"; filename="\\"x\\";y"`,
     }),
-    one("name* with invalid escapes", "x", { disposition: `form-data; name*=UTF-8''%FF%FE` }),
-    one("an unterminated quote", "x", { disposition: `form-data; name="${k}` }),
-    one("single quotes", "x", { disposition: `form-data; name='${k}'` }),
+    one("name* with invalid escapes", BLANK, { disposition: `form-data; name*=UTF-8''%FF%FE` }),
+    one("an unterminated quote", BLANK, { disposition: `form-data; name="${k}` }),
+    one("single quotes", BLANK, { disposition: `form-data; name='${k}'` }),
     one("a file of 60 KB", "x".repeat(valueRoom), {
       filename: "big.bin",
       contentType: "application/octet-stream",
     }),
-    one("a part with 1,000 header lines", "x", { extraHeaders: "X-A: b\r\n".repeat(1_000) }),
-    one("a part header of 8 KB", "x", { extraHeaders: `X-A: ${"b".repeat(8_000)}\r\n` }),
+    one("a part with 1,000 header lines", BLANK, { extraHeaders: "X-A: b\r\n".repeat(1_000) }),
+    one("a part header of 8 KB", BLANK, { extraHeaders: `X-A: ${"b".repeat(8_000)}\r\n` }),
     { name: "bare LF line endings", body: multipart(simple, BOUNDARY, "\n") },
     { name: "no closing boundary", body: multipart(simple, BOUNDARY, "\r\n", false) },
     {
@@ -432,8 +445,8 @@ function multipartShapes(prefix: Part[], k: string): MultipartShape[] {
       ...H,
     },
     { name: "60 KB preamble", body: bytesOf("x".repeat(valueRoom), multipart(simple)), ...H },
-    parts("70-character boundary", [{ name: k, value: "x" }], "b".repeat(70)),
-    { ...parts("8,000-character boundary", [{ name: k, value: "x" }], "b".repeat(8_000)), ...H },
+    parts("70-character boundary", [{ name: k, value: BLANK }], "b".repeat(70)),
+    { ...parts("8,000-character boundary", [{ name: k, value: BLANK }], "b".repeat(8_000)), ...H },
     {
       name: "quoted boundary with spaces",
       body: multipart(simple, "a b:c"),
@@ -488,19 +501,19 @@ function otherBodies(k: string): OtherBody[] {
     {
       name: "urlencoded type, multipart body",
       type: FORM,
-      body: [multipart([{ name: k, value: "x" }])],
+      body: [multipart([{ name: k, value: BLANK }])],
     },
     {
       name: "multipart type, urlencoded body",
       type: `multipart/form-data; boundary=${BOUNDARY}`,
-      body: [`${k}=x`],
+      body: [`${k}=+`],
     },
     {
       name: "urlencoded declared as UTF-16",
       type: `${FORM}; charset=utf-16le`,
-      body: [new Uint8Array([...`${k}=x`].flatMap((c) => [c.charCodeAt(0), 0]))],
+      body: [new Uint8Array([...`${k}=+`].flatMap((c) => [c.charCodeAt(0), 0]))],
     },
-    { name: "urlencoded type with junk after it", type: `${FORM}junk`, body: [`${k}=x`] },
+    { name: "urlencoded type with junk after it", type: `${FORM}junk`, body: [`${k}=+`] },
     { name: "JSON: {}", type: JSON_TYPE, body: ["{}"] },
     {
       name: `JSON: ${nested.toLocaleString("en-US")} nested arrays`,
@@ -795,7 +808,7 @@ export function hostileCorpus(t: CorpusTargets): HostileCase[] {
         headers: method === "POST"
           ? { Cookie: t.auth.cookie, "X-CSRF-Token": t.auth.token, "Content-Type": FORM }
           : {},
-        body: method === "POST" ? bytesOf("option=x") : new Uint8Array(),
+        body: method === "POST" ? bytesOf("option=+") : new Uint8Array(),
         tags: {
           route: shape,
           encoding: "path",
@@ -917,7 +930,6 @@ export async function sendCase(
     } catch { /* the answer tells */ }
   })();
   const received = new ByteBuilder();
-  let headEnd = -1;
   let raw: Uint8Array = new Uint8Array();
   try {
     const buffer = new Uint8Array(64 * 1024);
@@ -925,16 +937,9 @@ export async function sendCase(
       const read = await conn.read(buffer);
       if (read === null) break;
       received.push(buffer.slice(0, read));
-      if (headEnd < 0) {
-        raw = received.bytes();
-        headEnd = findHeadEnd(raw);
-        if (
-          headEnd >= 0 &&
-          /\r\ncontent-type:\s*text\/event-stream/i.test(decodeLatin1(raw.subarray(0, headEnd)))
-        ) {
-          break;
-        }
-      }
+      raw = received.bytes();
+      // Done when the answer is whole: a server may keep the connection open after it.
+      if (answerComplete(raw, c.method)) break;
     }
   } catch (caught) {
     error = timedOut ? `no answer within ${timeoutMs} ms` : (caught as Error).message;
@@ -946,7 +951,7 @@ export async function sendCase(
   }
   await writing;
   raw = received.bytes();
-  headEnd = findHeadEnd(raw);
+  const headEnd = findHeadEnd(raw);
   const head = headEnd < 0 ? decodeLatin1(raw) : decodeLatin1(raw.subarray(0, headEnd));
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
   let bodyBytes: Uint8Array = headEnd < 0 ? new Uint8Array() : raw.subarray(headEnd + 4);
@@ -959,6 +964,23 @@ export async function sendCase(
     ms: performance.now() - started,
     error,
   };
+}
+
+/** Whether `raw` holds a whole response: by its length, its last chunk, or (a stream) its head. */
+function answerComplete(raw: Uint8Array, method: string): boolean {
+  const headEnd = findHeadEnd(raw);
+  if (headEnd < 0) return false;
+  const head = decodeLatin1(raw.subarray(0, headEnd));
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
+  if (/\r\ncontent-type:\s*text\/event-stream/i.test(head)) return true;
+  if (method === "HEAD" || status === 204 || status === 304 || status < 200) return true;
+  const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+  if (length) return raw.length >= headEnd + 4 + Number(length[1]);
+  if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) {
+    const tail = decodeLatin1(raw.subarray(Math.max(headEnd + 4, raw.length - 7)));
+    return tail.endsWith("\r\n0\r\n\r\n") || raw.length === headEnd + 9 && tail === "0\r\n\r\n";
+  }
+  return false;
 }
 
 function findHeadEnd(bytes: Uint8Array): number {

@@ -61,7 +61,12 @@ export async function spawnOponn(
     const match = /oponn listening on (http:\/\/[\d.]+:\d+)/.exec(out);
     if (match) listening(match[1]);
   });
-  const readErr = collect(child.stderr, (text) => (err += text));
+  const readErr = collect(child.stderr, (text) => {
+    err += text;
+    // `deno serve` announces itself when the module does not.
+    const match = /deno serve: Listening on (http:\/\/[\d.]+:\d+)/.exec(err);
+    if (match) listening(match[1]);
+  });
   const exited = (async () => {
     const status = await child.status;
     await Promise.allSettled([readOut, readErr]);

@@ -395,7 +395,8 @@ const LEAKS = [
   /\bat file:\/\//,
   /node_modules/,
   /\.tsx?:\d+/,
-  /\b(select|insert into|update) .+ (from|values|set)\b/i,
+  // SQL as a driver error would quote it (not the word "select" in a <select> element).
+  /\b(select\s+[\w*,\s]+\s+from\s+\w|insert into \w+|update \w+ set)\b/i,
   /syntax error at/i,
   /PostgresError|ECONNREFUSED|TypeError|ReferenceError/,
 ];

@@ -49,8 +49,11 @@ const codePoints = (text: string) => [...text].length;
 /** What a reader sees as the same text: NFKC, one space between words, no edges. */
 const shown = (text: string) => text.normalize("NFKC").replace(/[^\S\uFEFF]+/gu, " ").trim();
 /** Options as SPEC reads them: split on commas (full-width too), trimmed, blanks dropped. */
-const splitPlainly = (raw: string) =>
-  raw.split(/[,\uFF0C\uFE50]/).map((o) => o.trim()).filter((o) => o !== "").map(shown);
+const splitTyped = (raw: string) =>
+  raw.split(/[,\uFF0C\uFE50]/).map((o) => o.trim()).filter((o) => o !== "");
+const splitPlainly = (raw: string) => splitTyped(raw).map(shown);
+/** Controls and invisible characters are refused as typed (a tab is not a space). */
+const clean = (typed: string) => !CONTROL.test(typed) && forbiddenIn(typed) === null;
 const MAX_START_MS = MAX_START_AHEAD_DAYS * 86_400_000;
 
 /** Look-alikes: case, width, invisible and direction-control characters, the reserved name. */
@@ -67,6 +70,7 @@ const lookAlike = fc.constantFrom(
   "STRASSE",
   "a\u00A0b",
   "a b",
+  "a\tb",
   "__write_in__",
   "👨\u200D👩\u200D👧",
 );
@@ -236,13 +240,13 @@ Deno.test("validateCreateBallot() accepts only ballots that obey every rule", ()
 Deno.test("validateCreateBallot() agrees with a plain reading of the rules for ballots starting now", () => {
   const oracle = (input: CreateBallotForm): boolean => {
     const measure = shown(input.measure);
-    const options = splitPlainly(input.options_raw);
+    const typed = splitTyped(input.options_raw);
+    const options = typed.map(shown);
     const keys = options.map(labelKey);
     const duration = input.duration_mins.trim();
-    return codePoints(measure) >= 3 && codePoints(measure) <= 255 && !CONTROL.test(measure) &&
-      forbiddenIn(measure) === null &&
+    return codePoints(measure) >= 3 && codePoints(measure) <= 255 && clean(input.measure.trim()) &&
       options.length >= (input.allow_write_in ? 1 : 2) && options.length <= 100 &&
-      options.every((o) => codePoints(o) <= 64 && !CONTROL.test(o) && forbiddenIn(o) === null) &&
+      typed.every(clean) && options.every((o) => codePoints(o) <= 64) &&
       new Set(keys).size === keys.length && !keys.includes("__write_in__") &&
       /^\d*$/.test(duration) && Number(duration || "0") <= MAX_DURATION_MINS;
   };

@@ -73,7 +73,10 @@ Deno.test({
         "Last-Event-ID": earlyId,
       });
       const caughtUp = await behind.waitFor((e) => e.event === "results");
-      assert(caughtUp.id !== earlyId, "a viewer that missed votes gets the current results at once");
+      assert(
+        caughtUp.id !== earlyId,
+        "a viewer that missed votes gets the current results at once",
+      );
       assertEquals(readCounts(caughtUp.data), { a: 2, b: 1 });
 
       const current = await SseReader.open(`${server.url}/ballots/${id}/live-results`, {

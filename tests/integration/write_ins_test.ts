@@ -6,6 +6,8 @@
  */
 import postgres from "postgres";
 import { openDatabase } from "../../lib/stores/database.ts";
+import { startEmbedded } from "../../lib/stores/embedded.ts";
+import { loadMigrations, migrate } from "../../lib/stores/migrate.ts";
 import { recordVotes, type VoteToRecord } from "../../lib/stores/votes.ts";
 import { MAX_WRITE_INS } from "../../lib/votes/rules.ts";
 import {
@@ -47,6 +49,59 @@ async function firstResultsEvent(server: TestServer, id: string): Promise<string
 }
 
 for (const factory of testDatabaseFactories()) {
+  Deno.test({
+    name:
+      `[${factory.name}] migration 0002 keys the rows made before it without changing a count, and new votes merge into them`,
+    ignore: factory.ignore,
+    fn: async () => {
+      const target = await factory.create();
+      const embedded = target.url === "memory://" ? await startEmbedded() : undefined;
+      const sql = postgres(embedded?.url ?? target.url, { max: 1, onnotice: () => {} });
+      try {
+        const migrations = await loadMigrations();
+        await migrate(sql, migrations.filter((m) => m.version === "0001"));
+        await sql`insert into ballots (id, measure, allow_write_in, starts_at)
+          values ('OldOldOldOldOld_', 'Old', true, now() - interval '1 day')`;
+        await sql`insert into ballot_options (ballot_id, label, position, write_in, votes)
+          values ('OldOldOldOldOld_', 'Yes', 0, false, 3), ('OldOldOldOldOld_', 'yes', 1, false, 1),
+            ('OldOldOldOldOld_', 'tacos', null, true, 5), ('OldOldOldOldOld_', 'TACOS!', null, true, 2)`;
+        await migrate(sql, migrations.filter((m) => m.version <= "0002"));
+        const counts = async () =>
+          Object.fromEntries(
+            (await sql<{ label: string; votes: number }[]>`
+              select label, votes::int from ballot_options where ballot_id = 'OldOldOldOldOld_'`)
+              .map((row) => [row.label, row.votes]),
+          );
+        assertEquals(await counts(), { Yes: 3, yes: 1, tacos: 5, "TACOS!": 2 });
+        const [{ taken }] = await sql<{ taken: number }[]>`
+          select write_in_count as taken from ballots where id = 'OldOldOldOldOld_'`;
+        assertEquals(taken, 2, "the write-ins already held count against the cap");
+        await migrate(sql, migrations);
+        const vote = (label: string, key: string, writeIn: boolean): VoteToRecord => ({
+          ballotId: "OldOldOldOldOld_",
+          label,
+          key,
+          writeIn,
+        });
+        const outcomes = await recordVotes(
+          sql as unknown as Parameters<typeof recordVotes>[0],
+          [vote("yes", "yes", false), vote("Tacos", "tacos", true)],
+          MAX_WRITE_INS,
+        );
+        assertEquals(outcomes, ["recorded", "recorded"]);
+        assertEquals(
+          await counts(),
+          { Yes: 3, yes: 2, tacos: 6, "TACOS!": 2 },
+          "a listed option keeps its own counter; a write-in joins the row holding its key",
+        );
+      } finally {
+        await sql.end();
+        await embedded?.stop();
+        await target.drop();
+      }
+    },
+  });
+
   Deno.test({
     name:
       `[${factory.name}] write-ins that differ in case, width, spacing, punctuation or invisible characters are one row, shown with the first spelling`,
@@ -161,6 +216,19 @@ for (const factory of testDatabaseFactories()) {
         const unknown = await client.get("/results/AAAAAAAAAAAAAAAA/write-ins");
         await unknown.body?.cancel();
         assertEquals(unknown.status, 404);
+
+        // Results hidden until the close: the write-in list shows no count either.
+        const hidden = await client.createBallot({
+          measure: "Secret snack",
+          options_raw: "crisps, nuts",
+          allow_write_in: "on",
+          results_visibility: "after_close",
+        });
+        assertEquals((await writeIn(client, hidden, "tacos")).status, 303);
+        const stranger = await new Client(server.url).get(`/results/${hidden}/write-ins`);
+        const body = await stranger.text();
+        assertEquals(stranger.status, 303, "sent to the results page, which says why");
+        assertNotIncludes(body, "tacos");
       } finally {
         await server.close();
         await target.drop();

@@ -209,6 +209,11 @@ Deno.test("validateCreateBallot() refuses invisible and direction-control charac
     errorsOf({ options_raw: "a\u0001, b" }).options_raw,
     "must not contain control characters",
   );
+  assertEquals(
+    errorsOf({ options_raw: "a\tb, c" }).options_raw,
+    "must not contain control characters",
+    "a tab is refused, not folded into a space",
+  );
   assertEquals(errorsOf({ options_raw: "👨\u200D👩\u200D👧, 🌮" }).options_raw, undefined);
 });
 

@@ -63,7 +63,9 @@ Deno.test("the kept build is reused while its inputs stay, rebuilt when one chan
   await Deno.mkdir(cache, { recursive: true });
   const dir = new URL(`file://${await Deno.makeTempDir({ dir: cache.pathname })}/`);
   try {
-    await Deno.copyFile(new URL("_runtime.ts", ISLANDS), new URL("_runtime.ts", dir));
+    for (const helper of ["_runtime.ts", "_arrival.ts"]) {
+      await Deno.copyFile(new URL(helper, ISLANDS), new URL(helper, dir));
+    }
     await Deno.writeTextFile(new URL("app.js", dir), "");
     const island = new URL("Hello.tsx", dir);
     await Deno.writeTextFile(

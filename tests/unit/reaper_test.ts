@@ -20,6 +20,8 @@ function ballot(id: string): Ballot {
     publishedAt: null,
     ownerVoter: null,
     codesIssued: 0,
+    kind: "single",
+    maxChoices: null,
   };
 }
 

@@ -4,6 +4,7 @@ import { shareOf, type WriteInPage } from "../../../lib/results/tally.ts";
 import { ResultRow } from "../../../components/Results.tsx";
 import type { Handlers } from "../../_context.ts";
 import { page } from "../../_render.tsx";
+import { visibilityOf } from "../../_reader.ts";
 import notFound from "../../_404.tsx";
 
 const PER_PAGE = 50;
@@ -15,6 +16,8 @@ export const handlers: Handlers = {
     const { oponn } = c.var.deps;
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
+    // Hidden results (SPEC section 6) keep every count here too: the results page says why.
+    if (!visibilityOf(c, ballot).shown) return c.redirect(`/results/${ballot.id}`, 303);
     const asked = c.req.query("page") ?? "1";
     if (!PAGE_NUMBER.test(asked)) return notFound(c);
     const number = Number(asked);

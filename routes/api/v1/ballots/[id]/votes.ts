@@ -1,0 +1,36 @@
+/** `POST /api/v1/ballots/:id/votes`: cast a vote by the same rules as the vote form. */
+import {
+  apiError,
+  ballotNotFound,
+  BROWSER_BALLOT_MESSAGE,
+  voteRefused,
+} from "../../../../../lib/api/errors.ts";
+import { readJson, voteFormOf } from "../../../../../lib/api/requests.ts";
+import { VoteRequest } from "../../../../../lib/api/schemas.ts";
+import type { Handlers, RouteRulesByMethod } from "../../../../_context.ts";
+
+export const rules: RouteRulesByMethod = { POST: { csrf: false, limit: "vote" } };
+
+export const handlers: Handlers = {
+  async POST(c) {
+    const { oponn, metrics } = c.var.deps;
+    const ballot = await oponn.getBallot(c.req.param("id")!);
+    if (!ballot) return ballotNotFound();
+    // One vote per browser needs a browser: the API has none to tell apart.
+    if (ballot.duplicateCheck === "browser") {
+      return apiError(403, "browser_ballot", BROWSER_BALLOT_MESSAGE);
+    }
+    const body = await readJson(c.req.raw, VoteRequest);
+    if (!body.ok) return body.response;
+    // The voter id reaches the store only on a `browser` ballot, refused above.
+    const result = await oponn.castVote(ballot, voteFormOf(body.value), "");
+    if (!result.ok) {
+      metrics.inc("votes_refused_total");
+      return voteRefused(result);
+    }
+    metrics.inc("votes_accepted_total");
+    return c.json({ ballot_id: ballot.id, choice: result.choice }, 201, {
+      "Cache-Control": "no-store",
+    });
+  },
+};
