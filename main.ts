@@ -70,10 +70,16 @@ function throttledLog(everyMs: number): (message: string) => void {
   };
 }
 
+/** `Too many open files (os error 24)`, without Deno's `Error: ` in front. */
+function reason(error: Error): string {
+  return error.message.replace(/^Error: /, "");
+}
+
 /** Wait before listening again: long enough not to spin, short next to a client's retry. */
 const RELISTEN_MS = 250;
 const warnFull = throttledLog(1_000);
 const warnRelisten = throttledLog(30_000);
+const noteBack = throttledLog(1_000);
 
 let current: Deno.HttpServer<Deno.NetAddr> | undefined;
 let stopping = false;
@@ -91,7 +97,7 @@ function listen(hostname: string, port: number, first: boolean): void {
     server = Deno.serve({
       hostname,
       port,
-      onListen: (addr) => first ? announce(addr) : console.error("oponn: accepting again"),
+      onListen: (addr) => first ? announce(addr) : noteBack("accepting connections again"),
     }, oponn.fetch);
   } catch (error) {
     if (first) throw error;
@@ -103,7 +109,7 @@ function listen(hostname: string, port: number, first: boolean): void {
   server.finished.catch((error) => {
     if (!isDescriptorExhaustion(error)) throw error;
     if (current === server) current = undefined;
-    warnFull(`${error.message}: stopped accepting connections, listening again shortly`);
+    warnFull(`${reason(error)}: stopped accepting connections; listening again shortly`);
     setTimeout(() => listen(hostname, port || server.addr.port, false), RELISTEN_MS);
   });
 }
@@ -124,7 +130,7 @@ if (launchedByDenoServe()) {
   globalThis.addEventListener("unhandledrejection", (event) => {
     if (!isDescriptorExhaustion(event.reason)) return;
     event.preventDefault();
-    warnFull(`${event.reason.message}: this worker stopped accepting, listening again shortly`);
+    warnFull(`${reason(event.reason)}: this worker stopped accepting; listening again shortly`);
     const { hostname, port } = serveAddress(commandLine());
     setTimeout(() => listen(hostname, port, false), RELISTEN_MS);
   });

@@ -22,8 +22,8 @@ import {
 import { type StreamCaps, streamCapsFor, StreamLimiter } from "./lib/limits/streams.ts";
 import { ConnectionGuard, guardFetch } from "./lib/limits/connections.ts";
 import {
-  type DescriptorBudget,
   deriveBudget,
+  type DescriptorBudget,
   readDescriptorLimit,
   serveWorkers,
 } from "./lib/limits/descriptors.ts";

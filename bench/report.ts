@@ -165,7 +165,7 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
         figure: `hostile: ${klass.name}`,
         measured: `${klass.cpuMsPerRequest.toFixed(2)} ms CPU/req`,
         compared:
-          `1 at a time: max ${ms(klass.c1MaxMs, 1)}; /healthz p99 ${
+          `1 at a time: max ${ms(klass.c1MaxMs, 1)}${klass.c1Cut ? " (cut)" : ""}; /healthz p99 ${
             ms(klass.healthzP99Ms, 1)
           } (rest ${ms(rest.healthzP99Ms, 1)}), max ${ms(klass.healthzMaxMs, 0)}; ` +
           `${klass.requests} req (${statuses.join(", ")}${

@@ -6,10 +6,10 @@ export interface AlreadyVotedProps {
 export function AlreadyVoted({ ballotId }: AlreadyVotedProps) {
   return (
     <div class="panel already-voted" data-already-voted>
-      <p class="prompt sub">you_voted</p>
+      <p class="prompt sub">you_have_voted</p>
       <p>Your vote on this ballot is recorded. Each voter votes once.</p>
       <p>
-        <a class="btn btn-primary" href={`/results/${ballotId}`}>view_results</a>
+        <a href={`/results/${ballotId}`}>view_results</a>
       </p>
     </div>
   );

@@ -4,6 +4,8 @@ import type { CreateField } from "../lib/ballots/rules.ts";
 import { describedBy, FieldError } from "./FieldError.tsx";
 import { SettingsFields } from "./SettingsFields.tsx";
 import { StartTimeInput } from "./StartTimeInput.tsx";
+import { Island } from "./Island.tsx";
+import OptionsEditor from "../islands/OptionsEditor.tsx";
 
 export interface CreateFormProps {
   form: CreateBallotForm;
@@ -50,9 +52,13 @@ export function CreateForm({ form, settings, errors, csrfToken }: CreateFormProp
         />
         <FieldError id="measure-error" message={errors.measure} />
       </div>
+      <Island
+        component={OptionsEditor}
+        props={{ options: form.options ?? [], error: errors.options_raw ?? null }}
+      />
       <div class="field">
         <label for="options_raw">
-          options <span class="hint">(comma_separated)</span>
+          or_paste_a_list <span class="hint">(comma_separated)</span>
         </label>
         <input
           id="options_raw"

@@ -9,12 +9,11 @@ export function ManageLink({ url }: ManageLinkProps) {
       <label for="manage-url">manage_link</label>
       <div class="share-row">
         <input id="manage-url" type="text" readonly value={url} spellcheck={false} />
-        <button type="button" class="btn" data-copy="#share-url" hidden>copy</button>
+        <button type="button" class="btn" data-copy="#manage-url" hidden>copy</button>
       </div>
+      <span class="sr-only" role="status" data-copy-status></span>
       <p class="hint">
-        Keep this link private: anyone who has it can close, re-time or delete this ballot. This
-        browser can also open it from{" "}
-        <a href={new URL(url).pathname.replace(/\/[^/]+$/, "")}>manage</a>.
+        Keep this link private: anyone who has it can close, re-time or delete this ballot.
       </p>
       <p>
         <a data-manage-link href={url}>open_manage_page</a>

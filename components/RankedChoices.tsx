@@ -1,33 +1,24 @@
 import type { ChoicesProps } from "./VoteForm.tsx";
-import { describedBy, FieldError } from "./FieldError.tsx";
+import { FieldError } from "./FieldError.tsx";
+import { Island } from "./Island.tsx";
+import RankedBallot from "../islands/RankedBallot.tsx";
 
 /**
- * A ranked ballot's inputs without JavaScript: a `rank_{i}` select per option
- * (`i` its position on the ballot), valued with its rank or empty (unranked).
+ * A ranked ballot's inputs: the island (drag and keyboard reordering) whose
+ * server render, the no-JS version, is a `rank_{i}` select per option (`i`
+ * its position on the ballot), valued with its rank or empty (unranked).
  */
 export function RankedChoices({ ballot, form, errors }: ChoicesProps) {
-  const ranks = ranksOf(ballot.options, form.ranking ?? [], form.ranks ?? []);
-  const n = ballot.options.length;
   return (
     <>
-      <fieldset class="options ranked-options" {...describedBy("ranking-error", errors.ranking)}>
-        <legend>
-          rank_in_order <span class="hint">(1 = first choice; leave any unranked)</span>
-        </legend>
-        {ballot.options.map((option, index) => (
-          <div class="rank-row" data-rank-option={option}>
-            <select id={`rank-${index}`} name={`rank_${index}`} class="rank-select">
-              <option value="" selected={ranks[index] === ""}>–</option>
-              {Array.from({ length: n }, (_, r) => String(r + 1)).map((rank) => (
-                <option value={rank} selected={ranks[index] === rank}>{rank}</option>
-              ))}
-            </select>
-            <label for={`rank-${index}`}>
-              <bdi>{option}</bdi>
-            </label>
-          </div>
-        ))}
-      </fieldset>
+      <Island
+        component={RankedBallot}
+        props={{
+          options: ballot.options,
+          ranks: ranksOf(ballot.options, form.ranking ?? [], form.ranks ?? []),
+          errorId: errors.ranking ? "ranking-error" : null,
+        }}
+      />
       <FieldError id="ranking-error" message={errors.ranking} />
     </>
   );

@@ -19,17 +19,12 @@ export function RankedResults({ tally, ended }: RankedResultsProps) {
   const runoff = tally.runoff!;
   return (
     <div class="results ranked-results" data-total={tally.total}>
-      <p class="results-total">
-        ballots: <strong>{tally.total}</strong>
-      </p>
       <RunoffWinner winners={runoff.winners} ended={ended} counted={runoff.rounds.length > 0} />
-      {runoff.rounds.length === 0
-        ? <p class="empty">no_votes_yet</p>
-        : (
-          <ol class="rounds">
-            {runoff.rounds.map((round) => <RoundBlock key={round.n} round={round} />)}
-          </ol>
-        )}
+      {runoff.rounds.length === 0 ? <p class="empty">no_votes_yet</p> : (
+        <ol class="rounds">
+          {runoff.rounds.map((round) => <RoundBlock key={round.n} round={round} />)}
+        </ol>
+      )}
       <p class="tie-break" data-tie-break>
         <span class="muted">how_rounds_work:</span> {capitalise(TIE_BREAK_RULE)}
       </p>
@@ -101,6 +96,10 @@ function RunoffWinner(
   );
 }
 
+/** The rule reads as sentences on the page. */
 function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+  return text.replace(
+    /(^|\. )([a-z])/g,
+    (_, stop: string, letter: string) => stop + letter.toUpperCase(),
+  );
 }

@@ -108,7 +108,7 @@ function ApprovalChoices({ ballot, form, errors }: ChoicesProps) {
           choose_any
           {ballot.maxChoices !== null && (
             <span class="hint">
-              {" "}(at most {ballot.maxChoices} option{ballot.maxChoices === 1 ? "" : "s"})
+              &nbsp;(at most {ballot.maxChoices} option{ballot.maxChoices === 1 ? "" : "s"})
             </span>
           )}
         </legend>

@@ -21,7 +21,7 @@ import {
   readWriteIns,
 } from "./stores/ballots.ts";
 import { computeTally, type Tally, type WriteInPage } from "./results/tally.ts";
-import { checkKindSettings, type FieldValues, kindOf } from "./kinds/index.ts";
+import { type FieldValues, kindOf } from "./kinds/index.ts";
 import {
   ALREADY_VOTED,
   CODE_INVALID,
@@ -161,7 +161,10 @@ export class Oponn {
 
   /** The vote form's fields as this ballot's kind reads them. */
   readVoteForm(ballot: Ballot, values: FieldValues): VoteForm {
-    return { ...kindOf(ballot).readForm(ballot, values), voter_code: values("voter_code")[0] ?? "" };
+    return {
+      ...kindOf(ballot).readForm(ballot, values),
+      voter_code: values("voter_code")[0] ?? "",
+    };
   }
 
   /** Write-ins by votes, `perPage` at a time; `page` counts from 1. */

@@ -57,9 +57,14 @@ function CSP_FRAMES_NONE(headers: Headers): boolean {
 const HOST =
   /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
+function validPort(host: string): boolean {
+  const port = /:(\d+)$/.exec(host)?.[1];
+  return port === undefined || Number(port) <= 65535;
+}
+
 export const wellFormedHost: Middleware = async (c, next) => {
   const host = c.req.header("host");
-  if (host !== undefined && (host.length > 260 || !HOST.test(host))) {
+  if (host !== undefined && (host.length > 260 || !HOST.test(host) || !validPort(host))) {
     if (isApiPath(c.req.path)) return apiError(400, "bad_request", "The Host header is malformed.");
     return errorPage(c, 400, "bad_request", "The Host header is malformed.");
   }

@@ -46,6 +46,19 @@ export const handlers: Handlers = {
       results_visibility: field(body, "results_visibility"),
     };
     const { oponn, metrics } = c.var.deps;
+    // Without JavaScript, "more rows" submits the form: send it back with five empty rows more.
+    if (field(body, "more_options") !== "") {
+      const more = {
+        ...form,
+        options: [...(form.options ?? []), "", "", "", "", ""].slice(0, 100),
+      };
+      const props = { form: more, settings, errors: {}, csrfToken: c.var.csrfToken };
+      return pageOrFragment(
+        c,
+        "new_ballot",
+        isHtmx(c) ? <CreateForm {...props} /> : <CreatePage {...props} />,
+      );
+    }
     const created = await oponn.createBallot(form, settings, c.var.voterId);
     if (created.ok) {
       metrics.inc("ballots_created_total");

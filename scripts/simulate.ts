@@ -275,14 +275,20 @@ async function main(args: string[]): Promise<void> {
   console.log(
     `simulating ${Math.min(voters, codes?.length ?? Infinity)} voters at ${rate}/s on ${url}`,
   );
-  const report = await simulate({
-    url,
-    voters,
-    rate,
-    codes,
-    seed: flags.has("--seed") ? Number(flags.get("--seed")) : undefined,
-    log: (line) => console.log(line),
-  });
+  let report: SimulateReport;
+  try {
+    report = await simulate({
+      url,
+      voters,
+      rate,
+      codes,
+      seed: flags.has("--seed") ? Number(flags.get("--seed")) : undefined,
+      log: (line) => console.log(line),
+    });
+  } catch (error) {
+    console.error(`Cannot read the ballot at ${url}: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
   const refused = Object.entries(report.refused).map(([status, count]) => `${count}×${status}`);
   console.log(
     `sent ${report.sent}, acknowledged ${report.acknowledged}` +

@@ -27,7 +27,7 @@ export interface CreateBallotForm {
   kind?: string;
   /** `approval`: the most options one voter may choose; empty: no cap. */
   max_choices?: string;
-  /** One option per field (the form's default input); when any is filled, `options_raw` is not read. */
+  /** One option per field (the form's default input), before any in `options_raw`. */
   options?: string[];
 }
 
@@ -120,10 +120,10 @@ function checkMeasure(raw: string): { value: string; error?: string } {
   return { value };
 }
 
-/** The `options` fields when any is filled (a comma inside one is just a comma), else `options_raw`. */
+/** The `options` fields (a comma inside one is just a comma), then any in `options_raw`. */
 function optionsOf(form: CreateBallotForm): string[] {
   const typed = (form.options ?? []).map((option) => option.trim()).filter((option) => option !== "");
-  return typed.length > 0 ? typed : splitOptions(form.options_raw);
+  return [...typed, ...splitOptions(form.options_raw)];
 }
 
 /** Options as typed, split on commas (full-width ones too), trimmed, blanks dropped. */

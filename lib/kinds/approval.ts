@@ -9,7 +9,8 @@ import type { KindModule, OptionChoice } from "./types.ts";
 import { invalidOption, readWriteIn } from "./write_in.ts";
 
 export const CHOOSE_ONE = "Choose at least one option";
-export const chooseAtMost = (n: number) => `Choose at most ${n} option${n === 1 ? "" : "s"}`;
+// Worded exactly as SPEC section 7 has it, whatever N.
+export const chooseAtMost = (n: number) => `Choose at most ${n} options`;
 
 export const approval: KindModule = {
   name: "approval",
@@ -33,7 +34,7 @@ export const approval: KindModule = {
       seen.add(choice.key);
       chosen.push(choice);
     };
-    // Listed options first (in ballot order), so a write-in that names one merges into it.
+    // Listed options first, so a write-in that names one merges into it.
     for (const option of new Set(named)) {
       if (option === RESERVED_OPTION) continue;
       if (!ballot.options.includes(option)) return invalidOption();
@@ -47,6 +48,10 @@ export const approval: KindModule = {
       add(choice);
     }
     if (chosen.length === 0) return { kind: "invalid", field: "option", message: CHOOSE_ONE };
+    // Ballot order (a write-in naming a listed option takes its place), write-ins last.
+    const at = (choice: OptionChoice) =>
+      choice.writeIn ? Infinity : ballot.options.indexOf(choice.label);
+    chosen.sort((x, y) => at(x) - at(y));
     if (ballot.maxChoices !== null && chosen.length > ballot.maxChoices) {
       return { kind: "invalid", field: "option", message: chooseAtMost(ballot.maxChoices) };
     }

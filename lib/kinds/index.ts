@@ -31,7 +31,10 @@ const MAX_CHOICES = 100;
 export function checkKindSettings(
   kindRaw: string,
   maxChoicesRaw: string,
-): { ok: true; value: KindSettings } | { ok: false; errors: { kind?: string; max_choices?: string } } {
+): { ok: true; value: KindSettings } | {
+  ok: false;
+  errors: { kind?: string; max_choices?: string };
+} {
   const name = kindRaw.trim() === "" ? "single" : kindRaw.trim();
   if (!(KIND_NAMES as string[]).includes(name)) {
     return { ok: false, errors: { kind: "must be single, approval or ranked" } };
@@ -43,7 +46,9 @@ export function checkKindSettings(
   if (!(value >= 1 && value <= MAX_CHOICES)) {
     return {
       ok: false,
-      errors: { max_choices: `must be a whole number from 1 to ${MAX_CHOICES}, or empty for no cap` },
+      errors: {
+        max_choices: `must be a whole number from 1 to ${MAX_CHOICES}, or empty for no cap`,
+      },
     };
   }
   return { ok: true, value: { kind, maxChoices: value } };

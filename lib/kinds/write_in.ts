@@ -1,6 +1,12 @@
 /** A write-in as a vote names it: cleaned, capped, and merged into a listed option it names. */
 import type { Ballot } from "../ballots/types.ts";
-import { cleanWriteIn, codePointLength, findOption, labelKey, writeInKey } from "../ballots/labels.ts";
+import {
+  cleanWriteIn,
+  codePointLength,
+  findOption,
+  labelKey,
+  writeInKey,
+} from "../ballots/labels.ts";
 import type { VoteRefusal } from "../votes/rules.ts";
 import type { OptionChoice } from "./types.ts";
 

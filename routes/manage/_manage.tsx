@@ -36,9 +36,11 @@ export async function managePage(
   c: Ctx,
   ballot: Ballot,
   base: string,
-  extra: { errors?: ManagePageProps["errors"]; notice?: string; status?: number } = {},
+  extra: { errors?: ManagePageProps["errors"]; status?: number } = {},
 ): Promise<Response> {
   const { oponn } = c.var.deps;
+  const done = c.req.query("done");
+  const notice = done && done in NOTICES ? NOTICES[done as keyof typeof NOTICES] : undefined;
   const now = oponn.now();
   const [tally, turnout] = await Promise.all([
     oponn.readTally(ballot.id),
@@ -55,7 +57,7 @@ export async function managePage(
       results={<ResultsBlock ballot={ballot} tally={tally} turnout={turnout} now={now} />}
       errors={extra.errors ?? {}}
       ended={statusOf(ballot, now) === "ended"}
-      notice={extra.notice}
+      notice={notice}
     />
   );
   const status = extra.status ?? 200;
@@ -105,10 +107,8 @@ export async function runAction(
   }
   if (action === "delete") return redirectAfterPost(c, "/?deleted=1");
   if (action === "codes") return codesPage(c, ballot, result.codes ?? [], base);
-  if (isHtmx(c)) return redirectAfterPost(c, base);
-  const fresh = await c.var.deps.oponn.getBallot(ballot.id);
-  if (!fresh) return notFound(c);
-  return managePage(c, fresh, base, { notice: NOTICES[action as keyof typeof NOTICES] });
+  // Back to the manage page, so a reload does not post the action again.
+  return redirectAfterPost(c, `${base}?done=${action}`);
 }
 
 /** Codes are in this one response and nowhere else. */

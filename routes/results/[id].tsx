@@ -87,7 +87,7 @@ export default function ResultsPage(props: ResultsPageProps) {
         />
       </div>
       {active && mayVote && (
-        <p class="page-links">
+        <p class="page-links cast-link">
           <a href={`/vote/${ballot.id}`}>cast_a_vote</a>
         </p>
       )}

@@ -110,9 +110,11 @@ export default function VotePage(props: VotePageProps) {
       {hasVoted
         ? <AlreadyVoted ballotId={ballot.id} />
         : <VoteForm ballot={ballot} {...formProps} />}
-      <p class="page-links">
-        <a href={`/results/${ballot.id}`}>view_results</a>
-      </p>
+      {!hasVoted && (
+        <p class="page-links">
+          <a href={`/results/${ballot.id}`}>view_results</a>
+        </p>
+      )}
       <ShareBox url={shareUrl} />
     </section>
   );

@@ -51,19 +51,19 @@ Deno.test({
       });
     try {
       let ended = "";
-      let strangerStillInvited = -1;
+      let onlookerStillInvited = -1;
       await timed(
-        "the owner creates with the defaults, copies the manage link; a stranger with the link closes; voters see the winner",
-        async () => ({ id: ended, strangerStillInvited } = await ownerFlow(
+        "the owner creates with the defaults, copies the manage link; another browser closes through it; every open page shows the winner",
+        async () => ({ id: ended, onlookerStillInvited } = await ownerFlow(
           browser,
           server,
           timings,
         )),
       );
       await timed(
-        "an open results page stops inviting to vote when the ballot is closed",
+        "an onlooker's open results page stops inviting to vote when the ballot is closed",
         () => {
-          assertEquals(strangerStillInvited, 0, "cast_a_vote links left on the open page");
+          assertEquals(onlookerStillInvited, 0, "cast_a_vote links left on the open page");
           return Promise.resolve();
         },
       );
@@ -144,12 +144,12 @@ async function vote(page: Page, server: TestServer, id: string, option: string):
 }
 
 /** Returns the id of the ballot it ended. */
-/** The ended ballot's id, and how many cast_a_vote links the stranger's open page kept. */
+/** The ended ballot's id, and how many cast_a_vote links the onlooker's open page kept. */
 async function ownerFlow(
   browser: Browser,
   server: TestServer,
   timings: string[],
-): Promise<{ id: string; strangerStillInvited: number }> {
+): Promise<{ id: string; onlookerStillInvited: number }> {
   const owner = await watch(browser);
   await owner.context.grantPermissions(["clipboard-read", "clipboard-write"], {
     origin: server.url,
@@ -203,12 +203,12 @@ async function ownerFlow(
   }
   // Someone who has not voted watches the results, invited to vote while it is open.
   const watching = await watch(browser);
-  const stranger = await watching.newPage();
-  await stranger.goto(`${server.url}/results/${id}`);
-  assertEquals(await stranger.getByRole("link", { name: "cast_a_vote" }).count(), 1);
+  const onlooker = await watching.newPage();
+  await onlooker.goto(`${server.url}/results/${id}`);
+  assertEquals(await onlooker.getByRole("link", { name: "cast_a_vote" }).count(), 1);
 
   // The owner's own results page (after its vote) is the third live viewer.
-  const viewers = [["owner", page], ["voter", voterA], ["stranger", stranger]] as const;
+  const viewers = [["owner", page], ["voter", voterA], ["onlooker", onlooker]] as const;
   for (const [, viewer] of viewers) await pageReady(viewer);
   await eventually(() => server.oponn.deps.hub.viewersOf(id) === 3, { what: "three viewers" });
   for (const [, viewer] of viewers) {
@@ -251,14 +251,14 @@ async function ownerFlow(
     assert(await sameDocument(viewer), `the ${name}'s page did not reload`);
     assertEquals(await viewer.getAttribute(".status", "data-status"), "ended");
     assertEquals(await viewer.locator("[data-winner]").count(), 1, "one winner");
-    if (viewer !== stranger) {
+    if (viewer !== onlooker) {
       assertEquals(await viewer.getByRole("link", { name: "cast_a_vote" }).count(), 0, name);
     }
   }
   // Judged in its own step (see the caller); a fresh load must not invite anyway.
-  const strangerStillInvited = await stranger.getByRole("link", { name: "cast_a_vote" }).count();
-  await stranger.reload();
-  assertEquals(await stranger.getByRole("link", { name: "cast_a_vote" }).count(), 0, "reloaded");
+  const onlookerStillInvited = await onlooker.getByRole("link", { name: "cast_a_vote" }).count();
+  await onlooker.reload();
+  assertEquals(await onlooker.getByRole("link", { name: "cast_a_vote" }).count(), 0, "reloaded");
   // Without JavaScript there is no live page: the next load shows the end.
   await voterB.reload();
   assertEquals(await voterB.getAttribute("[data-winner]", "data-winner"), "kyoto");
@@ -269,7 +269,7 @@ async function ownerFlow(
     watched.assertClean();
     await watched.context.close();
   }
-  return { id, strangerStillInvited };
+  return { id, onlookerStillInvited };
 }
 
 async function alreadyVoted(browser: Browser, server: TestServer): Promise<void> {

@@ -90,7 +90,6 @@ Deno.test("the default vote limits let 500 browsers behind one address vote with
   });
 });
 
-
 Deno.test("StreamLimiter caps streams per address and per process, and frees them on release", () => {
   const limiter = new StreamLimiter({ perAddress: 2, perProcess: 3 });
   const a1 = limiter.open("a");
@@ -179,7 +178,8 @@ Deno.test("OPONN_RATE_LIMIT=off (the default outside production) limits nothing"
 });
 
 Deno.test("live streams past the per-address or per-process cap get a clear refusal", async () => {
-  const server = await startQuickServer({}, {
+  // Loopback is listed as the proxy, so X-Forwarded-For stands for other addresses.
+  const server = await startQuickServer({ OPONN_TRUSTED_PROXIES: "127.0.0.1" }, {
     limits: { streams: { perAddress: 2, perProcess: 3 } },
   });
   const open: Response[] = [];
@@ -191,7 +191,7 @@ Deno.test("live streams past the per-address or per-process cap get a clear refu
     const third = await fetch(url);
     assertEquals(third.status, 429);
     assertStringIncludes(await third.text(), "Too many live connections");
-    // Another address (believed from a loopback peer through X-Forwarded-For).
+    // Another address (believed from the listed proxy through X-Forwarded-For).
     open.push(await fetch(url, { headers: { "x-forwarded-for": "198.51.100.7" } }));
     const full = await fetch(url, { headers: { "x-forwarded-for": "198.51.100.8" } });
     assertEquals(full.status, 503);

@@ -92,7 +92,7 @@ Deno.test({
       reconnected.forEach((v, i) => {
         assertEquals(v.gaveUp, undefined, "no reconnect was refused");
         assert(
-          /^\d+$/.test(answered[i]?.lastEventId ?? ""),
+          /^[0-9a-z]{4,}$/.test(answered[i]?.lastEventId ?? ""),
           "the reconnect sent the last event id it had as Last-Event-ID",
         );
         assert(catchUp[i] < 1_000, `current totals at once after reconnecting (${catchUp[i]} ms)`);

@@ -179,3 +179,62 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "exports for each kind: approval shares of voters, ranked every round",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startTestServer();
+    try {
+      const post = async (path: string, body: unknown) => {
+        const response = await fetch(`${server.url}/api/v1${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        assert(response.ok, `${path}: ${response.status}`);
+        return await response.json();
+      };
+      const approval = await post("/ballots", {
+        measure: "Toppings?",
+        options: ["ham", "=pineapple"],
+        kind: "approval",
+      });
+      await post(`/ballots/${approval.id}/votes`, { options: ["ham", "=pineapple"] });
+      await post(`/ballots/${approval.id}/votes`, { options: ["ham"] });
+      const approvalCsv = parseCsv(
+        await (await fetch(`${server.url}/results/${approval.id}.csv`)).text(),
+      );
+      assertEquals(approvalCsv.slice(1), [
+        ["ham", "2", "100.0", "false"],
+        ["'=pineapple", "1", "50.0", "false"],
+      ], "shares of the 2 voters");
+
+      const ranked = await post("/ballots", {
+        measure: "Ranked?",
+        options: ["a", "b", "@c"],
+        kind: "ranked",
+      });
+      for (const ranking of [["a", "b"], ["b", "a"], ["@c", "b"], ["a"], ["@c", "b", "a"]]) {
+        await post(`/ballots/${ranked.id}/votes`, { ranking });
+      }
+      const rankedCsv = parseCsv(
+        await (await fetch(`${server.url}/results/${ranked.id}.csv`)).text(),
+      );
+      assertEquals(rankedCsv[0], ["round", "option", "votes", "eliminated", "exhausted_ballots"]);
+      const round1 = rankedCsv.filter((row) => row[0] === "1");
+      assertEquals(round1.length, 3, "every option in the first round");
+      assertEquals(round1.find((row) => row[1] === "b")?.slice(2), ["1", "true", "0"]);
+      assert(round1.some((row) => row[1] === "'@c"), "a ranked label is defused too");
+      const rounds = new Set(rankedCsv.slice(1).map((row) => row[0]));
+      assert(rounds.size >= 2, "every round is exported");
+
+      const json = await (await fetch(`${server.url}/results/${ranked.id}.json`)).json();
+      assertEquals(json.results.rounds.length, rounds.size);
+      assertEquals(json.results.winners, ["a"]);
+    } finally {
+      await server.close();
+    }
+  },
+});

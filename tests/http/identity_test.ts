@@ -196,7 +196,7 @@ Deno.test("a malformed Host is a 400 with a message and never reaches a share li
   try {
     const client = new Client(server.url);
     const id = await client.createBallot({ measure: "Lunch?", options_raw: "tacos,pizza" });
-    for (const host of ["evil.example/<script>", "a b", "x@y", '"quoted"']) {
+    for (const host of ["evil.example/<script>", "a b", "x@y", '"quoted"', "example.org:99999"]) {
       const answer = await rawRequest(
         server.url,
         `GET /vote/${id} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,

@@ -1,6 +1,7 @@
 /** SPEC section 7 over real HTTP: each kind's form, messages and counts (no JavaScript). */
 import { assert, assertEquals, assertStringIncludes } from "../_support/assert.ts";
 import { Client, readCounts } from "../_support/client.ts";
+import { readRounds } from "../_support/rounds.ts";
 import { startTestServer, type TestServer } from "../_support/server.ts";
 
 let server: TestServer;
@@ -24,22 +25,6 @@ async function vote(id: string, form: Record<string, string | string[]>) {
 
 async function results(id: string): Promise<string> {
   return await (await new Client(server.url).get(`/results/${id}`)).text();
-}
-
-/** Each round's `data-option` → `data-count` (eliminated options marked with a `!`). */
-function readRounds(html: string): Record<string, number>[] {
-  return [...html.matchAll(/<li class="round" data-round="(\d+)">([\s\S]*?)<\/li><\/ol>/g)].map(
-    (round) => {
-      const counts: Record<string, number> = {};
-      for (const row of round[2].matchAll(/<li([^>]*)>/g)) {
-        const option = /data-option="([^"]*)"/.exec(row[1])?.[1];
-        const count = /data-count="(\d+)"/.exec(row[1])?.[1];
-        if (option === undefined || count === undefined) continue;
-        counts[option + (row[1].includes("data-eliminated") ? "!" : "")] = Number(count);
-      }
-      return counts;
-    },
-  );
 }
 
 const OPTIONS = ["alpha", "beta", "gamma"];

@@ -111,7 +111,10 @@ Deno.test({
             await viewer.waitFor((e) => e.event === "results" && e.data.includes('data-total="0"'));
             const castAt = performance.now();
             await vote(onA, id, "y");
-            const event = await viewer.waitFor((e) => e.event === "results" && e.data.includes('data-total="1"'), 1000);
+            const event = await viewer.waitFor(
+              (e) => e.event === "results" && e.data.includes('data-total="1"'),
+              1000,
+            );
             assertEquals(readCounts(event.data), { x: 0, y: 1 });
             assert(event.receivedAt - castAt < 1000, `${event.receivedAt - castAt} ms`);
           } finally {
@@ -143,7 +146,9 @@ Deno.test({
                 assertEquals(readCounts(html), expected, server.url);
               }
               for (const viewer of viewers) {
-                const last = await viewer.waitFor((e) => e.event === "results" && e.data.includes('data-total="1000"'));
+                const last = await viewer.waitFor((e) =>
+                  e.event === "results" && e.data.includes('data-total="1000"')
+                );
                 assertEquals(readCounts(last.data), expected);
               }
               const [{ count }] = await sql`select count(*)::int as count from votes
@@ -222,7 +227,9 @@ Deno.test({
               await new Promise((resolve) => setTimeout(resolve, 110));
               const castAt = performance.now();
               await vote(onA, id, "x");
-              const event = await viewer.waitFor((e) => e.event === "results" && e.data.includes(`data-total="${n}"`));
+              const event = await viewer.waitFor((e) =>
+                e.event === "results" && e.data.includes(`data-total="${n}"`)
+              );
               delays.push(event.receivedAt - castAt);
             }
             delays.sort((x, y) => x - y);
@@ -325,7 +332,10 @@ Deno.test({
         try {
           await viewer.waitFor((e) => e.event === "results" && e.data.includes('data-total="0"'));
           await vote(onA, id, "x");
-          await viewer.waitFor((e) => e.event === "results" && e.data.includes('data-total="1"'), 1000);
+          await viewer.waitFor(
+            (e) => e.event === "results" && e.data.includes('data-total="1"'),
+            1000,
+          );
 
           await redis.stop();
           // The vote path does not need Redis: this one is recorded while it is down.
@@ -336,10 +346,16 @@ Deno.test({
           redis = await startRedisServer(port);
           const back = performance.now();
           // Missed while Redis was away: brought by the resync after reconnecting.
-          const caughtUp = await viewer.waitFor((e) => e.event === "results" && e.data.includes('data-total="2"'), 5000);
+          const caughtUp = await viewer.waitFor(
+            (e) => e.event === "results" && e.data.includes('data-total="2"'),
+            5000,
+          );
           assertEquals(readCounts(caughtUp.data), { x: 1, y: 1 });
           await vote(onA, id, "y");
-          const next = await viewer.waitFor((e) => e.event === "results" && e.data.includes('data-total="3"'), 5000);
+          const next = await viewer.waitFor(
+            (e) => e.event === "results" && e.data.includes('data-total="3"'),
+            5000,
+          );
           assertEquals(readCounts(next.data), { x: 1, y: 2 });
           console.log(
             `redis back → missed vote on viewer ${(caughtUp.receivedAt - back).toFixed(0)} ms, ` +
@@ -416,7 +432,10 @@ Deno.test({
         assertEquals(await workersWatching(), 2, "each worker subscribed for its own viewers");
         await vote(client, id, "y");
         for (const viewer of viewers) {
-          const event = await viewer.waitFor((e) => e.event === "results" && e.data.includes('data-total="1"'), 1000);
+          const event = await viewer.waitFor(
+            (e) => e.event === "results" && e.data.includes('data-total="1"'),
+            1000,
+          );
           assertEquals(readCounts(event.data), { x: 0, y: 1 });
         }
       } finally {

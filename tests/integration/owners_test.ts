@@ -224,7 +224,7 @@ Deno.test({
         await viewer.waitFor((e) => e.event === "status");
         const closedAt = performance.now();
         const close = await holder.post(`${path}/close`, {});
-        assertEquals(close.status, 200);
+        assertEquals(close.status, 303);
         await close.body?.cancel();
         const flipped = await viewer.waitFor(
           (e) => e.event === "status" && e.data.includes("status-ended"),
@@ -303,7 +303,7 @@ Deno.test({
               {},
             );
             await action.body?.cancel();
-            assertEquals(action.status, 200);
+            assertEquals(action.status, 303);
             const shown = await stream.waitFor(
               (e) => e.event === "results" && e.data.includes("data-count"),
               1000,

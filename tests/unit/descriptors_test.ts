@@ -122,7 +122,9 @@ Deno.test("EMFILE from Deno's serve loop is recognised; other errors are not", (
   assert(!isDescriptorExhaustion("Too many open files (os error 24)"));
 });
 
-function guard(options: { perWorker?: number; ceiling?: number; streams?: number } = {}) {
+function guard(
+  options: { perWorker?: number; ceiling?: number; streams?: number; countCostMs?: number } = {},
+) {
   let now = 0;
   let descriptors = 10;
   let samples = 0;
@@ -133,6 +135,7 @@ function guard(options: { perWorker?: number; ceiling?: number; streams?: number
     openStreams: () => streams,
     countDescriptors: () => {
       samples++;
+      now += options.countCostMs ?? 0;
       return descriptors;
     },
     sampleEveryMs: 100,
@@ -261,4 +264,15 @@ Deno.test({
   assertEquals(connections.inFlight, 0);
   // The sweep stops by itself once nothing waits.
   await new Promise((resolve) => setTimeout(resolve, 120));
+});
+
+Deno.test("a slow descriptor count (a kernel without the fast stat) is read less often", () => {
+  const { connections, advance, samples } = guard({ perWorker: 1000, countCostMs: 5 });
+  (connections.enter() as () => void)();
+  advance(400);
+  (connections.enter() as () => void)();
+  assertEquals(samples(), 1, "5 ms to count: not again within 500 ms");
+  advance(100);
+  (connections.enter() as () => void)();
+  assertEquals(samples(), 2);
 });
