@@ -134,7 +134,15 @@ export function CreateForm({ form, settings, errors, csrfToken }: CreateFormProp
         <FieldError id="duration_mins-error" message={errors.duration_mins} />
       </div>
       <SettingsFields form={settings} errors={errors} />
-      <button type="submit" class="btn btn-primary">initialize_ballot</button>
+      <div class="form-actions">
+        <button type="submit" class="btn btn-primary">initialize_ballot</button>
+        {/* After the default button, so Enter in a field still creates the ballot. */}
+        <noscript>
+          <button type="submit" class="btn" name="more_options" value="5" formnovalidate>
+            + more_option_rows
+          </button>
+        </noscript>
+      </div>
     </form>
   );
 }

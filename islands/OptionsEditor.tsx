@@ -1,7 +1,8 @@
 /**
  * The create form's options, one input per option (field `options`, repeated),
  * so a comma inside an option is just a comma. The server's render is the
- * no-JS version: enough empty rows and a submit button that asks for more.
+ * no-JS version: enough empty rows (components/CreateForm.tsx adds, after
+ * the form's default button, a submit button that asks for more).
  * Hydrated, it adds and removes rows in place, moving focus sensibly and
  * saying what changed to screen readers.
  */
@@ -95,23 +96,11 @@ export default function OptionsEditor({ options, error }: OptionsEditorProps) {
           </li>
         ))}
       </ol>
-      {live
-        ? (
-          <button type="button" class="btn btn-ghost" data-add-option onClick={add}>
-            + add_option
-          </button>
-        )
-        : (
-          <button
-            type="submit"
-            class="btn btn-ghost"
-            name="more_options"
-            value="5"
-            formnovalidate
-          >
-            + more_option_rows
-          </button>
-        )}
+      {live && (
+        <button type="button" class="btn btn-ghost" data-add-option onClick={add}>
+          + add_option
+        </button>
+      )}
       <p class="sr-only" role="status" aria-live="polite">{said}</p>
     </fieldset>
   );

@@ -122,7 +122,8 @@ function checkMeasure(raw: string): { value: string; error?: string } {
 
 /** The `options` fields (a comma inside one is just a comma), then any in `options_raw`. */
 function optionsOf(form: CreateBallotForm): string[] {
-  const typed = (form.options ?? []).map((option) => option.trim()).filter((option) => option !== "");
+  const typed = (form.options ?? []).map((option) => option.trim())
+    .filter((option) => option !== "");
   return [...typed, ...splitOptions(form.options_raw)];
 }
 

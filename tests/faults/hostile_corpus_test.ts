@@ -75,8 +75,8 @@ async function writtenState(client: Client, ids: string[], sql?: postgres.Sql) {
   return { listed, counts, tables };
 }
 
-/** Polls /healthz until it answers 200 (or `withinMs` passes); returns the time waited. */
-async function untilHealthy(url: string, withinMs: number): Promise<number> {
+/** Polls /healthz until it answers 200 or `withinMs` passes: whether it did, and when. */
+async function untilHealthy(url: string, withinMs: number): Promise<{ ok: boolean; ms: number }> {
   const started = performance.now();
   while (performance.now() - started < withinMs) {
     const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) })
@@ -85,10 +85,10 @@ async function untilHealthy(url: string, withinMs: number): Promise<number> {
         return response.status === 200;
       })
       .catch(() => false);
-    if (ok) break;
+    if (ok) return { ok, ms: performance.now() - started };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return performance.now() - started;
+  return { ok: false, ms: performance.now() - started };
 }
 
 /** What is wrong with one answer, if anything. */
@@ -160,6 +160,8 @@ Deno.test({
       const costs: { name: string; cpuMs: number; ms: number; status: number }[] = [];
       const started = performance.now();
       let sent = 0;
+      let exited = false;
+      oponn.exited.then(() => (exited = true));
       for (const c of corpus) {
         if (performance.now() - started > BUDGET_MS) break;
         const cpuBefore = cpuMs(oponn.pid);
@@ -173,19 +175,25 @@ Deno.test({
         costs.push({ name: c.name, cpuMs: cpu, ms: answer.ms, status: answer.status });
         if (VERBOSE) console.log(`${answer.status} ${answer.ms.toFixed(0)}ms ${cpu}cpu ${c.name}`);
         const found = problemsOf(c, answer.status, answer.body, answer.error);
-        if (answer.status === 0) {
+        if (exited) {
+          found.push(`the process exited: ${oponn.stderr().slice(-600)}`);
+        } else if (answer.status === 0) {
           // The server may still be chewing on it: wait, so the next case is judged on its own.
-          const busyMs = await untilHealthy(oponn.url, BUDGET_MS - (performance.now() - started));
-          found.push(`the server answered /healthz again ${(busyMs / 1000).toFixed(1)} s later`);
+          const busy = await untilHealthy(oponn.url, BUDGET_MS - (performance.now() - started));
+          found.push(
+            busy.ok
+              ? `the server answered /healthz again ${(busy.ms / 1000).toFixed(1)} s later`
+              : `the server did not answer /healthz in the ${(busy.ms / 1000).toFixed(1)} s left`,
+          );
         }
         for (const problem of found) problems.push(`${c.name}: ${problem}`);
+        if (exited) break;
       }
       const elapsedS = (performance.now() - started) / 1000;
       if (sent < corpus.length) {
+        const why = exited ? "after the process exited" : `within ${BUDGET_MS / 1000} s`;
         problems.push(
-          `${corpus.length - sent} of ${corpus.length} cases not sent within ${
-            BUDGET_MS / 1000
-          } s ` +
+          `${corpus.length - sent} of ${corpus.length} cases not sent ${why} ` +
             `(first: ${corpus[sent].name})`,
         );
       }

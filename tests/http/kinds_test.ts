@@ -128,5 +128,44 @@ Deno.test("ballot kinds over HTTP", async (t) => {
       assertEquals(bad.status, 200);
       assertStringIncludes(await bad.text(), "must be single, approval or ranked");
     },
+
+    async "the create form: kinds, option rows, and more rows without JavaScript"() {
+      const client = new Client(server.url);
+      const page = await client.open("/create");
+      for (const kind of ["single", "approval", "ranked"]) {
+        assertStringIncludes(page, `name="kind" value="${kind}"`);
+      }
+      const rows = [...page.matchAll(/name="options"/g)].length;
+      assert(rows >= 4, `${rows} empty rows`);
+      const more = await client.post("/create", {
+        measure: "Not yet",
+        options: ["kept, with a comma", "", "", ""],
+        more_options: "5",
+      });
+      assertEquals(more.status, 200);
+      const html = await more.text();
+      assertEquals([...html.matchAll(/name="options"/g)].length, 9);
+      assertStringIncludes(html, 'value="kept, with a comma"');
+      assertEquals(await server.oponn.deps.oponn.countBallots(), 3, "nothing created");
+    },
+
+    async "an HTMX vote refused on a ranked ballot swaps the form with the message (200)"() {
+      const owner = new Client(server.url);
+      const id = await owner.createBallot({
+        measure: "Order",
+        options_raw: "x, y",
+        kind: "ranked",
+      });
+      const client = new Client(server.url);
+      await client.open(`/vote/${id}`);
+      const response = await client.post(`/vote/${id}`, { rank_0: "2", rank_1: "2" }, {
+        htmx: true,
+      });
+      assertEquals(response.status, 200);
+      const fragment = await response.text();
+      assertStringIncludes(fragment, "Each rank can be used once");
+      assert(!fragment.includes("<html"), "the fragment alone");
+      assertStringIncludes(fragment, 'data-island="RankedBallot"');
+    },
   });
 });

@@ -51,22 +51,24 @@ const serverBacked = { ignore: !DATABASE || !REDIS, sanitizeOps: false, sanitize
 
 const OPTIONS = ["north", "south", "east", "west", "centre"];
 
-/** A seeded generator, so a failing run can be replayed. */
+/** A seeded generator (mulberry32), so a failing run can be replayed. */
 function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
-    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    state ^= state + Math.imul(state ^ (state >>> 7), state | 61);
-    return ((state ^ (state >>> 14)) >>> 0) / 4294967296;
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
 /** A partial ranking (1 to 5 options), skewed so that several rounds are needed. */
 function randomRanking(next: () => number): string[] {
   const weights = [5, 4.6, 4.2, 1.5, 1];
-  const pool = OPTIONS.map((label, i) => ({ label, weight: weights[i] * (0.5 + next()) }));
-  pool.sort((x, y) => y.weight * next() - x.weight * next());
-  return pool.slice(0, 1 + Math.floor(next() * OPTIONS.length)).map((p) => p.label);
+  // Each option's key: a weighted draw; the ranking is the options by key, a random prefix.
+  const keyed = OPTIONS.map((label, i) => ({ label, key: next() ** (1 / weights[i]) }));
+  keyed.sort((x, y) => y.key - x.key);
+  return keyed.slice(0, 1 + Math.floor(next() * OPTIONS.length)).map((p) => p.label);
 }
 
 /** The no-JS form: a `rank_{i}` select per option. */
