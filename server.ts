@@ -4,7 +4,6 @@ import { createApp } from "./app.ts";
 import { CastButton } from "./components/CastButton.tsx";
 import { ResultsBlock } from "./components/ResultsBlock.tsx";
 import { Status } from "./components/Status.tsx";
-import { nextTransition, statusOf } from "./lib/ballots/rules.ts";
 import type { Config } from "./lib/config.ts";
 import { LiveHub } from "./lib/live/hub.ts";
 import { snapshotRenderer } from "./lib/live/snapshots.ts";

@@ -44,6 +44,7 @@ async function parseForm(c: Ctx): Promise<FormBody> {
   } catch {
     throw new HTTPException(400, { message: "The form is not valid UTF-8" });
   }
+  if (!type.startsWith(URLENCODED)) refuseCostlyMultipart(type, text);
   const form = type.startsWith(URLENCODED)
     ? parseUrlEncoded(text)
     : await parseMultipart(c.req.raw, bytes);
@@ -90,6 +91,27 @@ function decode(part: string): string {
     return decodeURIComponent(part.replaceAll("+", " "));
   } catch {
     throw new HTTPException(400, { message: "The form has a broken %-escape" });
+  }
+}
+
+/**
+ * The platform's multipart parser builds every part (and a File for each file
+ * part) before any cap could apply: count the parts and look for files in the
+ * text first, one linear scan each.
+ */
+function refuseCostlyMultipart(type: string, text: string): void {
+  const boundary = /boundary="?([^";]{1,200})"?/i.exec(type)?.[1];
+  if (!boundary) throw new HTTPException(400, { message: "The form could not be read" });
+  let parts = 0;
+  for (
+    let at = text.indexOf(`--${boundary}`);
+    at >= 0;
+    at = text.indexOf(`--${boundary}`, at + 1)
+  ) {
+    if (++parts > MAX_FORM_FIELDS + 1) throw tooManyFields();
+  }
+  if (/;\s*filename\*?=/i.test(text)) {
+    throw new HTTPException(400, { message: "The form must not carry files" });
   }
 }
 

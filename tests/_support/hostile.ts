@@ -913,7 +913,13 @@ export async function sendCase(
   timeoutMs: number,
 ): Promise<HostileAnswer> {
   const started = performance.now();
-  const conn = await Deno.connect({ hostname, port });
+  let conn: Deno.TcpConn;
+  try {
+    conn = await Deno.connect({ hostname, port });
+  } catch (error) {
+    const message = `no connection: ${(error as Error).message}`;
+    return { status: 0, head: "", body: "", ms: performance.now() - started, error: message };
+  }
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;

@@ -10,7 +10,10 @@ import { Client } from "./client.ts";
 export interface VoteRecord {
   voter: number;
   status: number | string;
+  /** When the answer arrived. */
   at: number;
+  /** When the request was sent. */
+  sentAt: number;
 }
 
 export class Voters {
@@ -72,6 +75,7 @@ export class Voters {
   /** Casts one vote now and records the answer; resolves to it and its body. */
   async castOne(voter: number, htmx: boolean): Promise<{ status: number | string; body: string }> {
     const client = this.#clients[voter];
+    const sentAt = performance.now();
     try {
       const response = await client.post(
         `/vote/${this.ballotId}`,
@@ -79,11 +83,11 @@ export class Voters {
         { htmx },
       );
       const body = await response.text();
-      this.records.push({ voter, status: response.status, at: performance.now() });
+      this.records.push({ voter, status: response.status, at: performance.now(), sentAt });
       return { status: response.status, body };
     } catch (error) {
       const status = (error as Error).name || "error";
-      this.records.push({ voter, status, at: performance.now() });
+      this.records.push({ voter, status, at: performance.now(), sentAt });
       return { status, body: "" };
     }
   }

@@ -46,7 +46,12 @@ const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** CPU time (user + system) a process has used, in ms: /proc ticks are 10 ms here. */
 function cpuMs(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  let stat: string;
+  try {
+    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch {
+    return NaN; // the process is gone: the end check says so
+  }
   const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
@@ -76,9 +81,13 @@ async function writtenState(client: Client, ids: string[], sql?: postgres.Sql) {
 }
 
 /** Polls /healthz until it answers 200 or `withinMs` passes: whether it did, and when. */
-async function untilHealthy(url: string, withinMs: number): Promise<{ ok: boolean; ms: number }> {
+async function untilHealthy(
+  url: string,
+  withinMs: number,
+  gone: () => boolean,
+): Promise<{ ok: boolean; ms: number }> {
   const started = performance.now();
-  while (performance.now() - started < withinMs) {
+  while (performance.now() - started < withinMs && !gone()) {
     const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) })
       .then(async (response) => {
         await response.body?.cancel();
@@ -164,30 +173,29 @@ Deno.test({
       oponn.exited.then(() => (exited = true));
       for (const c of corpus) {
         if (performance.now() - started > BUDGET_MS) break;
+        if (exited) break;
         const cpuBefore = cpuMs(oponn.pid);
         const answer = await sendCase("127.0.0.1", oponn.port, c, CASE_TIMEOUT_MS);
         sent++;
         statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
-        let cpu = NaN;
-        try {
-          cpu = cpuMs(oponn.pid) - cpuBefore;
-        } catch { /* the process is gone: the next cases and the end check say so */ }
+        const cpu = cpuMs(oponn.pid) - cpuBefore;
         costs.push({ name: c.name, cpuMs: cpu, ms: answer.ms, status: answer.status });
         if (VERBOSE) console.log(`${answer.status} ${answer.ms.toFixed(0)}ms ${cpu}cpu ${c.name}`);
         const found = problemsOf(c, answer.status, answer.body, answer.error);
-        if (exited) {
-          found.push(`the process exited: ${oponn.stderr().slice(-600)}`);
-        } else if (answer.status === 0) {
+        if (answer.status === 0 && !exited) {
           // The server may still be chewing on it: wait, so the next case is judged on its own.
-          const busy = await untilHealthy(oponn.url, BUDGET_MS - (performance.now() - started));
-          found.push(
-            busy.ok
-              ? `the server answered /healthz again ${(busy.ms / 1000).toFixed(1)} s later`
-              : `the server did not answer /healthz in the ${(busy.ms / 1000).toFixed(1)} s left`,
-          );
+          const left = BUDGET_MS - (performance.now() - started);
+          const busy = await untilHealthy(oponn.url, left, () => exited);
+          if (busy.ok) {
+            found.push(`the server answered /healthz again ${(busy.ms / 1000).toFixed(1)} s later`);
+          } else if (!exited) {
+            found.push(
+              `the server did not answer /healthz in the ${(left / 1000).toFixed(1)} s left`,
+            );
+          }
         }
+        if (exited) found.push(`the process exited: ${oponn.stderr().slice(-600)}`);
         for (const problem of found) problems.push(`${c.name}: ${problem}`);
-        if (exited) break;
       }
       const elapsedS = (performance.now() - started) / 1000;
       if (sent < corpus.length) {

@@ -88,3 +88,34 @@ Deno.test("invalid UTF-8 in a multipart form is a 400 with a message, and nothin
     await server.close();
   }
 });
+
+Deno.test("a multipart form with more parts than the cap, or with files, is refused before it is parsed", async () => {
+  const server = await startTestServer();
+  try {
+    const client = new Client(server.url);
+    const id = await client.createBallot({ measure: "Lunch?", options_raw: "tacos,pizza" });
+    await client.open(`/vote/${id}`);
+    const boundary = "----oponn-parts";
+    const post = (body: string) =>
+      fetch(`${server.url}/vote/${id}`, {
+        method: "POST",
+        headers: {
+          "content-type": `multipart/form-data; boundary=${boundary}`,
+          cookie: client.cookieHeader(),
+          "X-CSRF-Token": client.csrfToken,
+        },
+        body,
+      });
+    const part = (name: string, extra = "") =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${extra}\r\n\r\nx\r\n`;
+    const many = await post(part("option").repeat(600) + `--${boundary}--\r\n`);
+    assertEquals(many.status, 400);
+    assertStringIncludes(await many.text(), "The form has too many fields (at most 500)");
+    const files = await post(part("option", '; filename="a.txt"') + `--${boundary}--\r\n`);
+    assertEquals(files.status, 400);
+    assertStringIncludes(await files.text(), "The form must not carry files");
+    assertEquals(server.oponn.deps.metrics.counters.votes_accepted_total, 0);
+  } finally {
+    await server.close();
+  }
+});
