@@ -29,6 +29,8 @@ const HTMX_CONFIG = JSON.stringify({
   ],
 });
 
+const DESCRIPTION = "A live ballot on oponn: vote, then watch the results move as votes land.";
+
 export function Layout({ title, csrfToken, assets, children }: LayoutProps) {
   return (
     <html lang="en">
@@ -38,6 +40,13 @@ export function Layout({ title, csrfToken, assets, children }: LayoutProps) {
         <meta name="color-scheme" content="dark" />
         <meta name="htmx-config" content={HTMX_CONFIG} />
         <title>{`${title} · oponn`}</title>
+        {/* Link previews: the page's title (a ballot's question), never a count. */}
+        <meta name="description" content={DESCRIPTION} />
+        <meta property="og:type" content="website" />
+        <meta property="og:site_name" content="oponn" />
+        <meta property="og:title" content={title} />
+        <meta property="og:description" content={DESCRIPTION} />
+        <meta name="twitter:card" content="summary" />
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href={assets.css} />
         <script src={assets.htmx} defer></script>
