@@ -10,6 +10,7 @@
  *   pgbench  — the database alone at the same concurrency: naive, insert-only, batched
  *   scaleout — the same vote load split over 2 Oponn processes sharing Postgres and Redis
  *   render   — the results page with 10 votes and with 1,000,000 votes on the ballot
+ *   modes    — the vote path on `none`, `browser` and `code` ballots side by side (bench/modes.ts)
  *   hostile  — classes of hostile requests (bench/hostile.ts): server CPU per request,
  *              /healthz p99 while each is sent and at rest (--smoke: 0.5 s per class)
  */
@@ -24,6 +25,7 @@ import type { ViewersConfig, ViewersResult } from "./viewers.ts";
 import type { VotersConfig, VotersResult } from "./voters.ts";
 import { printTable } from "./report.ts";
 import { type HostileFigures, hostilePhase } from "./hostile.ts";
+import { type ModesFigures, modesPhase } from "./modes.ts";
 
 export interface VoteFigures {
   votesPerS: number;
@@ -103,6 +105,8 @@ export interface BenchReport {
   fanout: FanoutFigures[];
   render?: { small: RenderFigures; large: RenderFigures; ratio: number };
   hostile?: HostileFigures;
+  /** The vote path per duplicate check (none / browser / code). */
+  modes?: ModesFigures;
   /** The vote writer during the one-process vote phase. */
   writer?: { batches: number; votes: number; votesPerBatch: number };
   failures: string[];
@@ -191,7 +195,7 @@ async function createBallot(base: string, measure: string, choices: string[]): P
     const page = await conn.request(
       encodeRequest("GET", "/create", url.host, { Accept: "text/html" }),
     );
-    const cookie = setCookies(page.head).get("oponn_csrf_token");
+    const cookie = setCookies(page.head).get("oponn_voter");
     const token = csrfTokenOf(new TextDecoder().decode(page.body));
     if (!cookie || !token) throw new BenchFailure(`GET /create: HTTP ${page.status}, no token`);
     const body = new URLSearchParams({
@@ -202,7 +206,7 @@ async function createBallot(base: string, measure: string, choices: string[]): P
       duration_mins: "240",
     }).toString();
     const created = await conn.request(encodeRequest("POST", "/create", url.host, {
-      Cookie: `oponn_csrf_token=${cookie}`,
+      Cookie: `oponn_voter=${cookie}`,
       "Content-Type": "application/x-www-form-urlencoded",
     }, body));
     const location = /\r\nlocation:\s*\/vote\/([^\r]+)/i.exec(created.head)?.[1];
@@ -433,10 +437,11 @@ async function castTen(base: string, ballotId: string): Promise<void> {
   const conn = await Http1Connection.open(url.hostname, Number(url.port));
   try {
     const page = await conn.request(encodeRequest("GET", `/vote/${ballotId}`, url.host, {}));
-    const cookie = setCookies(page.head).get("oponn_csrf_token")!;
+    // Every cookie the page set goes back, whatever the identity scheme names them.
+    const cookie = [...setCookies(page.head)].map(([name, value]) => `${name}=${value}`).join("; ");
     const token = csrfTokenOf(new TextDecoder().decode(page.body))!;
     const vote = encodeRequest("POST", `/vote/${ballotId}`, url.host, {
-      Cookie: `oponn_csrf_token=${cookie}`,
+      Cookie: cookie,
       "X-CSRF-Token": token,
       "HX-Request": "true",
       "Content-Type": "application/x-www-form-urlencoded",
@@ -551,7 +556,8 @@ async function phase(name: string, body: () => Promise<void>): Promise<void> {
 }
 
 async function run(): Promise<void> {
-  const needsOponn = ["fanout", "votes", "scaleout", "render", "pgbench", "hostile"].some(want);
+  const needsOponn = ["fanout", "votes", "scaleout", "render", "pgbench", "hostile", "modes"]
+    .some(want);
   if (!needsOponn) {
     if (want("http")) await phase("http", httpCeiling);
     return;
@@ -625,6 +631,19 @@ async function run(): Promise<void> {
       } finally {
         await stopChild(b.child);
       }
+    }
+    if (want("modes")) {
+      await phase("modes", async () => {
+        report.modes = await modesPhase(a.url, a.child.pid, db, {
+          voters: options.voters,
+          generators: options.generators,
+          warmupMs,
+          durationMs: phaseMs,
+          smoke: options.smoke,
+          log,
+          fail: (message) => report.failures.push(message),
+        });
+      });
     }
     if (want("render")) await phase("render", () => render(a.url, db));
     // Last: its classes may leave the process busy for seconds on code that is not yet linear.

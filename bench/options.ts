@@ -19,17 +19,26 @@ export interface BenchOptions {
   generators: number;
   /** Viewers per viewer process. */
   viewersPerProcess: number;
-  /** Phases to run (all by default): http, fanout, votes, pgbench, scaleout, render. */
+  /** Phases to run (all by default): http, fanout, votes, pgbench, scaleout, render, modes. */
   only?: Set<string>;
   adminUrl: string;
   redisUrl: string;
 }
 
-export const PHASES = ["http", "fanout", "votes", "pgbench", "scaleout", "render"] as const;
+export const PHASES = [
+  "http",
+  "fanout",
+  "votes",
+  "pgbench",
+  "scaleout",
+  "render",
+  "modes",
+  "hostile",
+] as const;
 
 const USAGE = `deno task bench [--smoke] [--duration=SECONDS] [--viewers=1000,5000,10000]
   [--voters=64] [--rate=200] [--render-votes=1000000] [--generators=1]
-  [--only=http,fanout,votes,pgbench,scaleout,render]
+  [--only=http,fanout,votes,pgbench,scaleout,render,modes,hostile]
 Environment: BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres),
   REDIS_URL (default redis://127.0.0.1:6379).`;
 

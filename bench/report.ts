@@ -149,6 +149,40 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
       verdict: verdict(Math.abs(ratio - 1) <= 0.2),
     });
   }
+  if (report.modes) {
+    const { voters, durationS, rounds } = report.modes;
+    const how = {
+      none: "each voter one browser, voting again",
+      browser: "a new browser per vote",
+      code: "a new code per vote",
+    };
+    for (const mode of report.modes.modes) {
+      const target = mode.mode !== "none";
+      const window = mode.exhausted
+        ? `; prepared votes ran out: ${mode.windowS} s measured of ${durationS}`
+        : "";
+      rows.push({
+        figure: `modes: duplicate_check=${mode.mode}, ${voters} voters, one option (${
+          how[mode.mode]
+        })`,
+        measured: `${int(mode.votesPerS)} votes/s`,
+        compared: `${target ? `${mode.ratio ?? "n/a"}x none; ` : ""}` +
+          (rounds > 1 ? `rounds ${mode.rounds.map(int).join(" / ")}; ` : "") +
+          `p50 ${ms(mode.p50Ms, 2)} / p99 ${ms(mode.p99Ms, 2)}; ` +
+          `acknowledged ${int(mode.acknowledged)}, counted ${int(mode.counted)}, ` +
+          `turnout ${int(mode.turnout)}${
+            mode.claimed === undefined
+              ? ""
+              : `, ${mode.mode === "code" ? "codes used" : "voters"} ${int(mode.claimed)}`
+          }${mode.errors ? `, ${mode.errors} errors` : ""}; ` +
+          `${mode.serverCpuUsPerVote} µs CPU/vote, ${
+            mode.votesPerBatch ?? "n/a"
+          } votes/txn${window}`,
+        goal: target ? ">= 0.8x none; exact" : "exact",
+        verdict: verdict(mode.exact && mode.errors === 0 && (!target || (mode.ratio ?? 0) >= 0.8)),
+      });
+    }
+  }
   if (report.hostile) {
     const { rest, classes, connections, ratePerS } = report.hostile;
     rows.push({

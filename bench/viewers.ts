@@ -45,10 +45,12 @@ function record(id: number, at: number): void {
   }
 }
 
-const PREFIX = new TextEncoder().encode("\nid: ");
-const NEWLINE = 10;
+// Event ids are opaque versions; the results fragment carries the vote total itself.
+const PREFIX = new TextEncoder().encode('data-total="');
+const QUOTE = 34;
+const FIRST = PREFIX[0];
 
-/** Streaming matcher for `\nid: <digits>\n`, safe across read boundaries. */
+/** Streaming matcher for `data-total="<digits>"`, safe across read boundaries. */
 class IdScanner {
   #matched = 0;
   #digits = -1;
@@ -63,12 +65,12 @@ class IdScanner {
           this.#digits = this.#digits * 10 + (byte - 48);
           continue;
         }
-        if (byte === NEWLINE && this.#digits > this.lastId) {
+        if (byte === QUOTE && this.#digits > this.lastId) {
           this.lastId = this.#digits;
           onId(this.#digits);
         }
         this.#digits = -1;
-        this.#matched = byte === NEWLINE ? 1 : 0;
+        this.#matched = byte === FIRST ? 1 : 0;
         continue;
       }
       if (byte === PREFIX[this.#matched]) {
@@ -78,7 +80,7 @@ class IdScanner {
           this.#digits = 0;
         }
       } else {
-        this.#matched = byte === NEWLINE ? 1 : 0;
+        this.#matched = byte === FIRST ? 1 : 0;
       }
     }
   }

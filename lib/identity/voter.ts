@@ -4,7 +4,8 @@
  * cannot choose who it is. The CSRF token is derived from the id, so a token
  * is only good for the browser it was issued to.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { HmacSha256 } from "./hmac.ts";
 
 const ID_BYTES = 16;
 /** 128 bits of HMAC-SHA256, base64url. */
@@ -14,12 +15,14 @@ const TOKEN_CHARS = 43;
 const COOKIE_VALUE = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})$/;
 
 export class VoterIdentity {
-  readonly #secret: string;
+  readonly #hmac: HmacSha256;
   /** Recently verified cookie values: a returning voter costs one map lookup, not an HMAC. */
   readonly #verified = new Map<string, string>();
+  /** Tokens recently derived: the middleware and the CSRF guard ask for the same one. */
+  readonly #tokens = new Map<string, string>();
 
   constructor(secret: string) {
-    this.#secret = secret;
+    this.#hmac = new HmacSha256(secret);
   }
 
   /** A new voter id and the cookie value that carries it. */
@@ -42,7 +45,12 @@ export class VoterIdentity {
 
   /** The CSRF token this voter's forms carry. */
   csrfToken(voterId: string): string {
-    return this.#sign("csrf", voterId, TOKEN_CHARS);
+    const known = this.#tokens.get(voterId);
+    if (known) return known;
+    const token = this.#sign("csrf", voterId, TOKEN_CHARS);
+    if (this.#tokens.size >= 10_000) this.#tokens.clear();
+    this.#tokens.set(voterId, token);
+    return token;
   }
 
   /** Whether `token` is the one issued to this voter (constant time). */
@@ -51,8 +59,7 @@ export class VoterIdentity {
   }
 
   #sign(purpose: string, voterId: string, chars = SIGNATURE_CHARS): string {
-    const mac = createHmac("sha256", this.#secret).update(`${purpose}:${voterId}`).digest();
-    return base64url(mac).slice(0, chars);
+    return this.#hmac.sign(`${purpose}:${voterId}`).slice(0, chars);
   }
 }
 

@@ -26,3 +26,20 @@ Deno.test("VoterIdentity binds the CSRF token to one voter", () => {
   assertEquals(identity.validToken(alice, undefined), false);
   assertEquals(identity.validToken(alice, token.slice(1)), false);
 });
+
+Deno.test("HmacSha256 signs exactly as HMAC-SHA256, for short and long keys", async () => {
+  const { HmacSha256 } = await import("../../lib/identity/hmac.ts");
+  const { createHmac } = await import("node:crypto");
+  for (
+    const key of [SECRET, "k".repeat(64), "x".repeat(200), "ключ-🔑-0123456789abcdef0123456789"]
+  ) {
+    const hmac = new HmacSha256(key);
+    for (const message of ["", "voter:abc", "csrf:" + "z".repeat(500), "voted:é~ü"]) {
+      assertEquals(
+        hmac.sign(message),
+        createHmac("sha256", key).update(message).digest("base64url"),
+        `${key.length}-char key, ${message.length}-char message`,
+      );
+    }
+  }
+});
