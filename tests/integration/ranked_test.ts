@@ -4,48 +4,12 @@
  * ballot-by-ballot reference count, live; and SPEC section 6 (one vote per
  * browser, voter codes, hidden results) holding for the new kinds.
  */
-import postgres from "postgres";
 import { assert, assertEquals, assertStringIncludes } from "../_support/assert.ts";
 import { Client, readCounts } from "../_support/client.ts";
-import { createServerDatabase, type TestDatabase } from "../_support/databases.ts";
-import { type OponnProcess, spawnOponn } from "../_support/oponn_process.ts";
+import { DATABASE, on, REDIS, withCluster } from "../_support/two_processes.ts";
 import { SseReader } from "../_support/sse.ts";
 import { report } from "../_support/faults.ts";
 import { readExhausted, readRounds, referenceRunoff } from "../_support/rounds.ts";
-
-const DATABASE = Deno.env.get("TEST_DATABASE_URL");
-const REDIS = Deno.env.get("TEST_REDIS_URL");
-
-interface Cluster {
-  a: OponnProcess;
-  b: OponnProcess;
-  db: TestDatabase;
-  sql: postgres.Sql;
-}
-
-async function withCluster(work: (cluster: Cluster) => Promise<void>): Promise<void> {
-  const db = await createServerDatabase(DATABASE!);
-  const env = { DATABASE_URL: db.url, REDIS_URL: REDIS! };
-  const processes: OponnProcess[] = [];
-  const sql = postgres(db.url, { max: 2, onnotice: () => {} });
-  try {
-    processes.push(await spawnOponn(env));
-    processes.push(await spawnOponn(env));
-    await work({ a: processes[0], b: processes[1], db, sql });
-  } finally {
-    await Promise.all(processes.map((p) => p.stop()));
-    await sql.end();
-    await db.drop();
-  }
-}
-
-/** The same browser (cookies and token) on another process. */
-function on(client: Client, url: string): Client {
-  const other = new Client(url);
-  other.cookies = client.cookies;
-  other.csrfToken = client.csrfToken;
-  return other;
-}
 
 const serverBacked = { ignore: !DATABASE || !REDIS, sanitizeOps: false, sanitizeResources: false };
 
