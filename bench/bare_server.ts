@@ -5,7 +5,9 @@
  * endpoint does (a ReadableStream body with one event), for the memory an idle
  * stream costs the runtime. Prints `listening PORT`.
  */
-const FIRST_EVENT = new TextEncoder().encode("retry: 2000\n\nid: 0\nevent: results\ndata: -\n\n");
+const FIRST_EVENT = new TextEncoder().encode(
+  'retry: 2000\n\nid: 0\nevent: results\ndata: <div data-total="0"></div>\n\n',
+);
 const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
 
 Deno.serve({
