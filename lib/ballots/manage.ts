@@ -4,7 +4,13 @@
  * cached copy and re-render its viewers, so pages everywhere follow within a flush.
  */
 import { guardStore } from "../errors.ts";
-import { hashManageKey, hashVoterCode, isManageKey, newVoterCode } from "../identity/keys.ts";
+import {
+  hashManageKey,
+  hashVoterCode,
+  isManageKey,
+  newVoterCode,
+  normalizeVoterCode,
+} from "../identity/keys.ts";
 import type { Sql } from "../stores/database.ts";
 import {
   addVoterCodes,
@@ -15,7 +21,7 @@ import {
   readTurnout,
   setBallotEnd,
 } from "../stores/manage.ts";
-import { normalizeVoterCode } from "../identity/keys.ts";
+import { parseInstant } from "./rules.ts";
 import type { Ballot } from "./types.ts";
 
 export interface ManageDeps {
@@ -125,26 +131,4 @@ export function makeCodes(count: number): string[] {
   const codes = new Set<string>();
   while (codes.size < count) codes.add(newVoterCode());
   return [...codes];
-}
-
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?$/i;
-
-/** An ISO date-time; without a zone it is read with the browser's offset (minutes east of UTC). */
-export function parseInstant(raw: string, tzOffsetMins: string): Date | null {
-  const match = INSTANT.exec(raw.trim().slice(0, 40));
-  if (!match) return null;
-  const [, y, mo, d, h, mi, s = "0", zone] = match;
-  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  const check = new Date(utc);
-  if (check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59) return null;
-  let offset = 0;
-  if (zone && zone.toUpperCase() !== "Z") {
-    const digits = zone.slice(1).replace(":", "");
-    offset = (zone.startsWith("-") ? -1 : 1) *
-      (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
-  } else if (!zone && tzOffsetMins.trim() !== "") {
-    offset = Number(tzOffsetMins);
-    if (!Number.isInteger(offset) || Math.abs(offset) > 18 * 60) return null;
-  }
-  return new Date(utc - offset * 60_000);
 }

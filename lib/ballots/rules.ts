@@ -177,12 +177,26 @@ export function parseScheduledStart(
   tzOffsetMins: string,
   now: Date,
 ): { at: Date } | { error: string } {
-  const value = raw.trim();
-  if (value === "") {
+  if (raw.trim() === "") {
     return { error: "Scheduled start time is required when 'scheduled' is selected" };
   }
-  const match = ISO_INSTANT.exec(value);
-  if (!match) return { error: "Invalid scheduled start time format" };
+  const at = parseInstant(raw, tzOffsetMins);
+  if (!at) return { error: "Invalid scheduled start time format" };
+  if (at.getTime() <= now.getTime()) return { error: "Scheduled start time must be in the future" };
+  if (at.getTime() > now.getTime() + MAX_START_AHEAD_DAYS * 86_400_000) {
+    return { error: `Scheduled start time must be within ${MAX_START_AHEAD_DAYS} days from now` };
+  }
+  return { at };
+}
+
+/**
+ * An ISO 8601 date-time as typed (a start, a new end); without a zone it is
+ * read with the browser's offset in minutes east of UTC (empty: UTC).
+ * `null` when it is not a real instant.
+ */
+export function parseInstant(raw: string, tzOffsetMins: string): Date | null {
+  const match = ISO_INSTANT.exec(raw.trim());
+  if (!match) return null;
   const [, y, mo, d, h, mi, s = "0", frac = "0", zone] = match;
   const fields = [y, mo, d, h, mi, s].map(Number);
   const millis = Number(frac.padEnd(3, "0").slice(0, 3));
@@ -200,16 +214,10 @@ export function parseScheduledStart(
     check.getUTCMonth() !== fields[1] - 1 || check.getUTCDate() !== fields[2] || fields[3] > 23 ||
     fields[4] > 59 || fields[5] > 59
   ) {
-    return { error: "Invalid scheduled start time format" };
+    return null;
   }
   const offset = zone ? zoneOffsetMins(zone) : browserOffsetMins(tzOffsetMins);
-  if (offset === undefined) return { error: "Invalid scheduled start time format" };
-  const at = new Date(local - offset * 60_000);
-  if (at.getTime() <= now.getTime()) return { error: "Scheduled start time must be in the future" };
-  if (at.getTime() > now.getTime() + MAX_START_AHEAD_DAYS * 86_400_000) {
-    return { error: `Scheduled start time must be within ${MAX_START_AHEAD_DAYS} days from now` };
-  }
-  return { at };
+  return offset === undefined ? null : new Date(local - offset * 60_000);
 }
 
 function zoneOffsetMins(zone: string): number | undefined {
