@@ -11,6 +11,8 @@
  *   scaleout — the same vote load split over 2 Oponn processes sharing Postgres and Redis
  *   render   — the results page with 10 votes and with 1,000,000 votes on the ballot
  *   modes    — the vote path on `none`, `browser` and `code` ballots side by side (bench/modes.ts)
+ *   kinds    — the vote path on `single`, `approval` and `ranked` ballots side by side (bench/kinds.ts)
+ *   runoff   — one live flush of a ranked ballot at 10^3..10^6 ballots (bench/runoff.ts)
  *   hostile  — classes of hostile requests (bench/hostile.ts): server CPU per request,
  *              /healthz p99 while each is sent and at rest (--smoke: 0.5 s per class)
  */
@@ -26,6 +28,8 @@ import type { VotersConfig, VotersResult } from "./voters.ts";
 import { printTable } from "./report.ts";
 import { type HostileFigures, hostilePhase } from "./hostile.ts";
 import { type ModesFigures, modesPhase } from "./modes.ts";
+import { type KindsFigures, kindsPhase } from "./kinds.ts";
+import { type RunoffFigures, runoffPhase } from "./runoff.ts";
 
 export interface VoteFigures {
   votesPerS: number;
@@ -107,6 +111,10 @@ export interface BenchReport {
   hostile?: HostileFigures;
   /** The vote path per duplicate check (none / browser / code). */
   modes?: ModesFigures;
+  /** The vote path per ballot kind (single / approval / ranked). */
+  kinds?: KindsFigures;
+  /** One flush of a ranked ballot: the runoff alone, the tally, the snapshot. */
+  runoff?: RunoffFigures;
   /** The vote writer during the one-process vote phase. */
   writer?: { batches: number; votes: number; votesPerBatch: number };
   failures: string[];
@@ -556,8 +564,17 @@ async function phase(name: string, body: () => Promise<void>): Promise<void> {
 }
 
 async function run(): Promise<void> {
-  const needsOponn = ["fanout", "votes", "scaleout", "render", "pgbench", "hostile", "modes"]
-    .some(want);
+  const needsOponn = [
+    "fanout",
+    "votes",
+    "scaleout",
+    "render",
+    "pgbench",
+    "hostile",
+    "modes",
+    "kinds",
+    "runoff",
+  ].some(want);
   if (!needsOponn) {
     if (want("http")) await phase("http", httpCeiling);
     return;
@@ -639,6 +656,28 @@ async function run(): Promise<void> {
           generators: options.generators,
           warmupMs,
           durationMs: phaseMs,
+          smoke: options.smoke,
+          log,
+          fail: (message) => report.failures.push(message),
+        });
+      });
+    }
+    if (want("kinds")) {
+      await phase("kinds", async () => {
+        report.kinds = await kindsPhase(a.url, a.child.pid, db, {
+          voters: options.voters,
+          generators: options.generators,
+          warmupMs,
+          durationMs: phaseMs,
+          smoke: options.smoke,
+          log,
+          fail: (message) => report.failures.push(message),
+        });
+      });
+    }
+    if (want("runoff")) {
+      await phase("runoff", async () => {
+        report.runoff = await runoffPhase(a.url, dbUrl, {
           smoke: options.smoke,
           log,
           fail: (message) => report.failures.push(message),

@@ -19,7 +19,7 @@ export interface BenchOptions {
   generators: number;
   /** Viewers per viewer process. */
   viewersPerProcess: number;
-  /** Phases to run (all by default): http, fanout, votes, pgbench, scaleout, render, modes. */
+  /** Phases to run (all by default): see PHASES. */
   only?: Set<string>;
   adminUrl: string;
   redisUrl: string;
@@ -33,12 +33,14 @@ export const PHASES = [
   "scaleout",
   "render",
   "modes",
+  "kinds",
+  "runoff",
   "hostile",
 ] as const;
 
 const USAGE = `deno task bench [--smoke] [--duration=SECONDS] [--viewers=1000,5000,10000]
   [--voters=64] [--rate=200] [--render-votes=1000000] [--generators=1]
-  [--only=http,fanout,votes,pgbench,scaleout,render,modes,hostile]
+  [--only=http,fanout,votes,pgbench,scaleout,render,modes,kinds,runoff,hostile]
 Environment: BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres),
   REDIS_URL (default redis://127.0.0.1:6379).`;
 

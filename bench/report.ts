@@ -183,6 +183,69 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
       });
     }
   }
+  if (report.kinds) {
+    const { voters, options: choices, rounds } = report.kinds;
+    for (const kind of report.kinds.kinds) {
+      const target = kind.kind !== "single";
+      const what = kind.kind === "single"
+        ? "option counters"
+        : kind.kind === "approval"
+        ? "voters"
+        : "ranking counters";
+      rows.push({
+        figure: `kinds: ${kind.kind}, ${voters} voters, ${choices} options, varied votes`,
+        measured: `${int(kind.votesPerS)} votes/s`,
+        compared: `${target ? `${kind.ratio ?? "n/a"}x single; ` : ""}` +
+          (rounds > 1 ? `rounds ${kind.rounds.map(int).join(" / ")}; ` : "") +
+          `p50 ${ms(kind.p50Ms, 2)} / p99 ${ms(kind.p99Ms, 2)}; ` +
+          `acknowledged ${int(kind.acknowledged)}, ${what} ${int(kind.counted)}, ` +
+          `turnout ${int(kind.turnout)}, audit rows ${int(kind.auditRows)}` +
+          (kind.choices === undefined ? "" : `, choices ${int(kind.choices)}`) +
+          (kind.distinctRankings === undefined
+            ? ""
+            : `, distinct rankings ${int(kind.distinctRankings)}`) +
+          `${kind.errors ? `, ${kind.errors} errors` : ""}; ` +
+          `${kind.serverCpuUsPerVote} µs CPU/vote, ${kind.votesPerBatch ?? "n/a"} votes/txn`,
+        goal: target ? ">= 0.8x single; exact" : "exact",
+        verdict: verdict(kind.exact && kind.errors === 0 && (!target || (kind.ratio ?? 0) >= 0.8)),
+      });
+    }
+  }
+  if (report.runoff) {
+    const timing = (t: { medianMs: number; p90Ms: number }) =>
+      `${ms(t.medianMs, 2)} / ${ms(t.p90Ms, 2)}`;
+    for (const row of report.runoff.cases) {
+      const counts = row.counts === "skewed"
+        ? "skewed counts"
+        : row.counts === "equal"
+        ? `${int(row.ballots / row.distinct)} each`
+        : "1 each";
+      const big = row.ballots >= 1_000_000 && row.distinct >= 10_000;
+      rows.push({
+        figure: `runoff, ${int(row.ballots)} ballots over ${
+          int(row.distinct)
+        } distinct rankings (${counts}): median / p90`,
+        measured: timing(row.pure),
+        compared: `${row.rounds} rounds, ${row.pure.repetitions} reps; ` +
+          `flush with Postgres reads + render (snapshot) ${timing(row.snapshot)}, ` +
+          `tally (reads + runoff) ${timing(row.tally)}`,
+        goal: big ? "<= 10 ms" : "",
+        verdict: big ? verdict(row.pure.p90Ms <= 10) : "",
+      });
+    }
+    for (const flat of report.runoff.flat) {
+      const within = (ratio: number) => Math.abs(ratio - 1) <= 0.2;
+      rows.push({
+        figure: `runoff flat in ballots: ${int(flat.distinct)} distinct rankings, 10^6 / ${
+          int(flat.distinct)
+        } ballots`,
+        measured: `${flat.pure.toFixed(2)}x`,
+        compared: `snapshot ${flat.snapshot.toFixed(2)}x, tally ${flat.tally.toFixed(2)}x`,
+        goal: "within 20%",
+        verdict: verdict(within(flat.pure) && within(flat.snapshot)),
+      });
+    }
+  }
   if (report.hostile) {
     const { rest, classes, connections, ratePerS } = report.hostile;
     rows.push({

@@ -41,6 +41,11 @@ export interface VotersConfig {
   };
   /** A file of voter codes, one per line: each vote carries the next one. */
   codesFile?: string;
+  /**
+   * A file of vote form bodies (without the token), one per line, instead of
+   * `option`: the voters take them in turn, round and round (ballot kinds).
+   */
+  bodiesFile?: string;
 }
 
 export interface VotersResult {
@@ -77,6 +82,10 @@ async function run(config: VotersConfig): Promise<VotersResult> {
     : (status: number) => status >= 200 && status <= 299;
   const prepared = prepareVotes(config);
   let sentPrepared = 0;
+  const bodies = config.bodiesFile
+    ? Deno.readTextFileSync(config.bodiesFile).split("\n").filter(Boolean)
+    : undefined;
+  let sentBodies = 0;
   let exhaustedAt: number | undefined;
   let lastAnswer = 0;
   const voters = await Promise.all(
@@ -92,6 +101,10 @@ async function run(config: VotersConfig): Promise<VotersResult> {
   const intervalMs = config.ratePerS ? 1000 / config.ratePerS : 0;
   /** This vote's bytes: the voter's own request, or the next prepared vote. */
   const nextRequest = (voter: Voter): Uint8Array | undefined => {
+    if (bodies) {
+      const body = bodies[sentBodies++ % bodies.length];
+      return encodeVoteFor(config, voter.target, voter.browser, undefined, body);
+    }
     if (!prepared) return voter.request;
     const vote = prepared[sentPrepared];
     if (vote === undefined) {
@@ -220,10 +233,11 @@ function encodeVoteFor(
   target: string,
   browser: Browser | undefined,
   code?: string,
+  form?: string,
 ): Uint8Array {
   const url = new URL(target);
   const headers = voteHeaders(config, url);
-  let body = `option=${encodeURIComponent(config.option)}`;
+  let body = form ?? `option=${encodeURIComponent(config.option)}`;
   if (code !== undefined) body += `&voter_code=${encodeURIComponent(code)}`;
   if (browser) {
     headers.Cookie = browser.cookie;
