@@ -5,6 +5,8 @@ import type { Turnout } from "../../lib/live/snapshots.ts";
 import { BallotHeader } from "../../components/BallotHeader.tsx";
 import { ResultsBlock } from "../../components/ResultsBlock.tsx";
 import { ShareBox } from "../../components/ShareBox.tsx";
+import { Island } from "../../components/Island.tsx";
+import LiveState from "../../islands/LiveState.tsx";
 import type { Handlers } from "../_context.ts";
 import { page } from "../_render.tsx";
 import { readerOf, takeRecordedChoice, visibilityOf } from "../_reader.ts";
@@ -77,7 +79,11 @@ export default function ResultsPage(props: ResultsPageProps) {
         </p>
       )}
       <h2 class="prompt sub">results</h2>
-      <div id="results" sse-swap="results" aria-live="polite">
+      <Island
+        component={LiveState}
+        props={{ id: "live-state", refresh: `/results/${ballot.id}` }}
+      />
+      <div id="results" sse-swap="results" aria-live="polite" aria-describedby="live-state">
         <ResultsBlock
           ballot={ballot}
           tally={tally}
