@@ -4,6 +4,8 @@ import { describedBy, FieldError } from "./FieldError.tsx";
 export interface SettingsFieldsProps {
   form: SettingsForm;
   errors: Partial<Record<SettingsField, string>>;
+  /** The id of the control that takes focus on load (the first field in error), if any. */
+  focusId?: string;
 }
 
 const DUPLICATE_CHECKS = [
@@ -20,7 +22,8 @@ const VISIBILITIES = [
 ] as const;
 
 /** Who may vote how often, who sees the results when, and whether the ballot is on the home page. */
-export function SettingsFields({ form, errors }: SettingsFieldsProps) {
+export function SettingsFields({ form, errors, focusId = "" }: SettingsFieldsProps) {
+  const focus = (id: string) => (id === focusId ? { autofocus: true } : {});
   const check = form.duplicate_check || "none";
   const visibility = form.results_visibility || "always";
   return (
@@ -30,7 +33,14 @@ export function SettingsFields({ form, errors }: SettingsFieldsProps) {
         <div class="choices stacked">
           {DUPLICATE_CHECKS.map(([value, label, hint]) => (
             <label class="choice">
-              <input type="radio" name="duplicate_check" value={value} checked={check === value} />
+              <input
+                type="radio"
+                id={`duplicate_check-${value}`}
+                name="duplicate_check"
+                value={value}
+                checked={check === value}
+                {...focus(`duplicate_check-${value}`)}
+              />
               {label} <span class="hint">{hint}</span>
             </label>
           ))}
@@ -47,6 +57,7 @@ export function SettingsFields({ form, errors }: SettingsFieldsProps) {
           max={10000}
           inputmode="numeric"
           value={form.voter_codes}
+          {...focus("voter_codes")}
           {...describedBy("voter_codes-error", errors.voter_codes)}
         />
         <FieldError id="voter_codes-error" message={errors.voter_codes} />
@@ -61,9 +72,11 @@ export function SettingsFields({ form, errors }: SettingsFieldsProps) {
             <label class="choice">
               <input
                 type="radio"
+                id={`results_visibility-${value}`}
                 name="results_visibility"
                 value={value}
                 checked={visibility === value}
+                {...focus(`results_visibility-${value}`)}
               />
               {label} <span class="hint">{hint}</span>
             </label>
@@ -79,6 +92,7 @@ export function SettingsFields({ form, errors }: SettingsFieldsProps) {
           type="checkbox"
           value="listed"
           checked={form.listing === "listed"}
+          {...focus("listing")}
         />
         <label for="listing">
           list_on_home_page <span class="hint">(otherwise only people with the link find it)</span>

@@ -2,31 +2,32 @@ import { describedBy, FieldError } from "./FieldError.tsx";
 
 export interface StartTimeInputProps {
   value?: string;
-  tzOffsetMins?: string;
   error?: string;
+  /** Whether the field takes focus on load (it is the first field in error). */
+  autofocus?: boolean;
 }
 
 /**
- * The scheduled-start field. The browser's local-time island fills
- * `tz_offset_mins` so a zone-less local time is stored as the right instant;
- * without JavaScript the time is read as UTC.
+ * The scheduled-start field: a date and time to the minute (no seconds to
+ * fill in), read in the form's `time_zone`; an ISO 8601 instant with an offset
+ * is taken as it is. The label's id keeps the SPEC's name for this field,
+ * `commencement_timestamp`, for scripts that look for it.
  */
-export function StartTimeInput({ value = "", tzOffsetMins = "", error }: StartTimeInputProps) {
+export function StartTimeInput({ value = "", error, autofocus }: StartTimeInputProps) {
   return (
     <div class="field" id="scheduled-start-field">
-      <label for="scheduled_start_time">
-        commencement_timestamp <span class="hint" data-tz-hint>(utc)</span>
+      <label for="scheduled_start_time" id="commencement_timestamp">
+        date_and_time <span class="hint">(in the time_zone below)</span>
       </label>
       <input
         id="scheduled_start_time"
         name="scheduled_start_time"
         type="datetime-local"
-        step="1"
+        step="60"
         value={value}
-        data-local-time
+        autofocus={autofocus || undefined}
         {...describedBy("scheduled_start_time-error", error)}
       />
-      <input type="hidden" name="tz_offset_mins" value={tzOffsetMins} data-tz-offset />
       <FieldError id="scheduled_start_time-error" message={error} />
     </div>
   );

@@ -28,6 +28,16 @@ document.addEventListener("input", (event) => {
   }
 });
 
+// A field that belongs to one choice of a radio group (the create form's end:
+// a duration, a custom duration, a date and time) picks that choice when used.
+function pickChoice(event) {
+  const field = event.target.closest && event.target.closest("[data-picks]");
+  const radio = field && document.getElementById(field.dataset.picks);
+  if (radio && !radio.checked) radio.checked = true;
+}
+document.addEventListener("input", pickChoice);
+document.addEventListener("change", pickChoice);
+
 document.addEventListener("click", (event) => {
   const button = event.target.closest && event.target.closest("button[data-copy]");
   if (!button) return;

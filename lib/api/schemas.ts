@@ -31,12 +31,30 @@ export const CreateBallotRequest = z.object({
     description: "Default `now`.",
   }),
   scheduled_start_time: z.string().optional().openapi({
-    description: "ISO 8601 instant in the future, required when `start_time_type` is `scheduled`.",
+    description:
+      "ISO 8601 instant in the future, required when `start_time_type` is `scheduled`; " +
+      "without an offset it is read in `time_zone` (absent: UTC). Seconds are optional.",
     example: "2030-01-01T12:00:00Z",
   }),
   duration_mins: z.number().optional().openapi({
-    description: "Whole minutes of voting; 0 or absent: no end.",
+    description:
+      "Whole minutes of voting; 0 or absent: no end. Used when `end_type` is `duration`.",
     example: 60,
+  }),
+  end_type: z.string().optional().openapi({
+    enum: ["duration", "at"],
+    description: "Default `duration` (`duration_mins`); `at`: the ballot ends at `end_time`.",
+  }),
+  end_time: z.string().optional().openapi({
+    description: "With `end_type: at`: an ISO 8601 instant after the start, at most 366 days " +
+      "after it; without an offset it is read in `time_zone` (absent: UTC).",
+    example: "2030-01-02T12:00:00Z",
+  }),
+  time_zone: z.string().optional().openapi({
+    description: "IANA time zone (e.g. `Europe/Berlin`) for times given without an offset; " +
+      "a wall time that happens twice is the earlier, one that never happens moves forward " +
+      "by the gap. Absent: UTC.",
+    example: "Europe/Berlin",
   }),
   kind: z.string().optional().openapi({
     enum: ["single", "approval", "ranked"],

@@ -10,6 +10,7 @@ import {
   withinReach,
 } from "./labels.ts";
 import { checkKindSettings } from "../kinds/index.ts";
+import { isTimeZone, wallTimeToInstant } from "./zones.ts";
 export type { Ballot, BallotStatus, NewBallot } from "./types.ts";
 import type { BallotStatus } from "./types.ts";
 
@@ -23,6 +24,22 @@ export interface CreateBallotForm {
   /** Minutes east of UTC of the browser that typed a zone-less time (set by the local-time island). */
   tz_offset_mins: string;
   duration_mins: string;
+  /**
+   * How the ballot ends: `duration` (when absent: `duration_mins`, 0 for no end),
+   * `custom` (`duration_amount` of `duration_unit`) or `at` (`end_time`).
+   */
+  end_type?: string;
+  /** With `end_type=at`: an ISO 8601 instant, or a wall time read in `time_zone`. */
+  end_time?: string;
+  /** With `end_type=custom`: a whole number of `duration_unit`s. */
+  duration_amount?: string;
+  /** `minutes`, `hours` or `days`. */
+  duration_unit?: string;
+  /**
+   * The IANA zone that zone-less times (`scheduled_start_time`, `end_time`) are
+   * read in; when empty, `tz_offset_mins`, else UTC.
+   */
+  time_zone?: string;
   /** `single` (when absent), `approval` or `ranked` (SPEC section 7). */
   kind?: string;
   /** `approval`: the most options one voter may choose; empty: no cap. */
@@ -42,13 +59,17 @@ export const DURATION_CHOICES = [10, 60, 1440, 0] as const;
 export const MAX_DURATION_MINS = 60 * 24 * 366;
 /** A scheduled start lies at most this far ahead (as long as the longest ballot). */
 export const MAX_START_AHEAD_DAYS = 366;
+/** An end chosen as a time lies after the start, by at most this (the longest duration). */
+export const MAX_END_AFTER_START_DAYS = MAX_DURATION_MINS / 1440;
+export const END_TYPES = ["duration", "custom", "at"] as const;
+export const DURATION_UNITS = { minutes: 1, hours: 60, days: 1440 } as const;
 const MAX_OPTIONS = 100;
-const MAX_MEASURE_CHARS = 255;
+export const MAX_MEASURE_CHARS = 255;
 const MAX_OPTION_CHARS = 64;
 
 const FORBIDDEN_MESSAGES = {
-  control: "must not contain control characters",
-  invisible: "must not contain invisible or direction-control characters",
+  control: "Text must not contain control characters.",
+  invisible: "Text must not contain invisible or direction-control characters.",
 } as const;
 
 export const emptyCreateForm: CreateBallotForm = {
@@ -59,6 +80,11 @@ export const emptyCreateForm: CreateBallotForm = {
   scheduled_start_time: "",
   tz_offset_mins: "",
   duration_mins: "60",
+  end_type: "duration",
+  end_time: "",
+  duration_amount: "",
+  duration_unit: "hours",
+  time_zone: "",
 };
 
 export function validateCreateBallot(
@@ -78,19 +104,31 @@ export function validateCreateBallot(
   const options = checkOptions(optionsOf(form), allowWriteIn);
   if (options.error) errors.options_raw = options.error;
 
+  const zone = (form.time_zone ?? "").trim();
+  if (zone !== "" && !isTimeZone(zone)) {
+    errors.time_zone = "Choose a time zone from the list.";
+  }
+  const reader: TimeReader = zone !== "" && !errors.time_zone
+    ? { zone }
+    : { offsetMins: form.tz_offset_mins };
+
   let startsAt = now;
+  let startKnown = true;
   if (form.start_time_type === "scheduled") {
-    const parsed = parseScheduledStart(form.scheduled_start_time, form.tz_offset_mins, now);
-    if ("error" in parsed) errors.scheduled_start_time = parsed.error;
-    else startsAt = parsed.at;
+    const parsed = parseScheduledStart(form.scheduled_start_time, reader, now);
+    if ("error" in parsed) {
+      errors.scheduled_start_time = parsed.error;
+      startKnown = false;
+    } else startsAt = parsed.at;
   } else if (form.start_time_type !== "now") {
-    errors.start_time_type = "must be now or scheduled";
+    errors.start_time_type = "Start time type must be now or scheduled.";
+    startKnown = false;
   }
 
-  const duration = parseDuration(form.duration_mins);
-  if (typeof duration === "string") errors.duration_mins = duration;
+  const end = checkEnd(form, reader, startsAt, startKnown);
+  if ("error" in end) errors[end.field] = end.error;
 
-  if (Object.keys(errors).length > 0 || typeof duration === "string" || !kind.ok) {
+  if (Object.keys(errors).length > 0 || "error" in end || !kind.ok) {
     return { ok: false, errors };
   }
   return {
@@ -100,23 +138,26 @@ export function validateCreateBallot(
       options: options.value,
       allowWriteIn,
       startsAt,
-      endsAt: duration === 0 ? null : new Date(startsAt.getTime() + duration * 60_000),
+      endsAt: end.endsAt,
       ...kind.value,
     },
   };
 }
 
+const TOO_LONG_MEASURE = "The question can have at most 255 characters.";
+
 function checkMeasure(raw: string): { value: string; error?: string } {
-  const trimmed = raw.trim();
+  // The question box has several lines; the question is one: line breaks become spaces.
+  const trimmed = raw.trim().replace(/[ \t]*(?:\r\n|\r|\n)+[ \t]*/g, " ");
   if (!withinReach(trimmed, MAX_MEASURE_CHARS)) {
-    return { value: trimmed, error: "at most 255 characters" };
+    return { value: trimmed, error: TOO_LONG_MEASURE };
   }
   const forbidden = forbiddenIn(trimmed);
   if (forbidden) return { value: trimmed, error: FORBIDDEN_MESSAGES[forbidden] };
   const value = normalizeLabel(trimmed);
   const length = codePointLength(value);
-  if (length < 3) return { value, error: "at least 3 characters" };
-  if (length > MAX_MEASURE_CHARS) return { value, error: "at most 255 characters" };
+  if (length < 3) return { value, error: "The question needs at least 3 characters." };
+  if (length > MAX_MEASURE_CHARS) return { value, error: TOO_LONG_MEASURE };
   return { value };
 }
 
@@ -140,10 +181,10 @@ function checkOptions(typed: string[], allowWriteIn: boolean): { value: string[]
 }
 
 function optionsError(typed: string[], allowWriteIn: boolean): string | undefined {
-  if (typed.length === 0) return "at least 1 item";
-  if (typed.length > MAX_OPTIONS) return `at most ${MAX_OPTIONS} options`;
+  if (typed.length === 0) return "Add at least 1 item.";
+  if (typed.length > MAX_OPTIONS) return `Use at most ${MAX_OPTIONS} options.`;
   if (typed.some((option) => !withinReach(option, MAX_OPTION_CHARS))) {
-    return "between 1 and 64 characters";
+    return OPTION_LENGTH;
   }
   for (const option of typed) {
     const forbidden = forbiddenIn(option);
@@ -151,50 +192,70 @@ function optionsError(typed: string[], allowWriteIn: boolean): string | undefine
   }
   const options = typed.map(normalizeLabel);
   if (options.some((option) => codePointLength(option) > MAX_OPTION_CHARS)) {
-    return "between 1 and 64 characters";
+    return OPTION_LENGTH;
   }
   const seen = new Map<string, string>();
   for (const option of options) {
     const key = labelKey(option);
     if (key === RESERVED_OPTION) {
-      return `"${RESERVED_OPTION}" is reserved for write-ins; choose another name`;
+      return `"${RESERVED_OPTION}" is reserved for write-ins; choose another name.`;
     }
     const first = seen.get(key);
-    if (first === option) return `duplicate option "${option}"`;
-    if (first !== undefined) return `duplicate option "${option}" (the same as "${first}")`;
+    if (first === option) return `Remove the duplicate option "${option}".`;
+    if (first !== undefined) {
+      return `Remove the duplicate option "${option}" (the same as "${first}").`;
+    }
     seen.set(key, option);
   }
-  if (!allowWriteIn && options.length < 2) return "at least 2 options when write-ins are disabled";
+  if (!allowWriteIn && options.length < 2) {
+    return "Add at least 2 options when write-ins are disabled.";
+  }
   return undefined;
 }
+
+const OPTION_LENGTH = "Each option needs between 1 and 64 characters.";
 
 const ISO_INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
-/** Parses an ISO 8601 instant; a time without a zone is read with `tzOffsetMins` (default UTC). */
+/**
+ * How a date and time typed without a zone is read: in an IANA `zone` (across
+ * its daylight-saving changes, see zones.ts), else at a fixed offset in
+ * minutes east of UTC (what the manage page's browser sends; empty: UTC).
+ */
+export type TimeReader = { zone: string } | { offsetMins: string };
+
+/** Parses an ISO 8601 instant; a time without a zone is read by `reader` (a bare offset: minutes). */
 export function parseScheduledStart(
   raw: string,
-  tzOffsetMins: string,
+  reader: TimeReader | string,
   now: Date,
 ): { at: Date } | { error: string } {
   if (raw.trim() === "") {
-    return { error: "Scheduled start time is required when 'scheduled' is selected" };
+    return { error: "Scheduled start time is required when 'scheduled' is selected." };
   }
-  const at = parseInstant(raw, tzOffsetMins);
-  if (!at) return { error: "Invalid scheduled start time format" };
-  if (at.getTime() <= now.getTime()) return { error: "Scheduled start time must be in the future" };
+  const at = parseInstant(raw, reader);
+  if (!at) {
+    return {
+      error: "Invalid scheduled start time format: use a date and time like 2026-12-31T10:00.",
+    };
+  }
+  if (at.getTime() <= now.getTime()) {
+    return { error: "Scheduled start time must be in the future." };
+  }
   if (at.getTime() > now.getTime() + MAX_START_AHEAD_DAYS * 86_400_000) {
-    return { error: `Scheduled start time must be within ${MAX_START_AHEAD_DAYS} days from now` };
+    return { error: `Scheduled start time must be within ${MAX_START_AHEAD_DAYS} days from now.` };
   }
   return { at };
 }
 
 /**
- * An ISO 8601 date-time as typed (a start, a new end); without a zone it is
- * read with the browser's offset in minutes east of UTC (empty: UTC).
- * `null` when it is not a real instant.
+ * An ISO 8601 date-time as typed (a start, an end), seconds optional; with an
+ * offset or `Z` it is that instant, without one it is read by `reader` (a
+ * string is a fixed offset in minutes east of UTC; empty: UTC).
+ * `null` when it is not a real date and time.
  */
-export function parseInstant(raw: string, tzOffsetMins: string): Date | null {
+export function parseInstant(raw: string, reader: TimeReader | string): Date | null {
   const match = ISO_INSTANT.exec(raw.trim());
   if (!match) return null;
   const [, y, mo, d, h, mi, s = "0", frac = "0", zone] = match;
@@ -216,7 +277,13 @@ export function parseInstant(raw: string, tzOffsetMins: string): Date | null {
   ) {
     return null;
   }
-  const offset = zone ? zoneOffsetMins(zone) : browserOffsetMins(tzOffsetMins);
+  if (zone) {
+    const offset = zoneOffsetMins(zone);
+    return offset === undefined ? null : new Date(local - offset * 60_000);
+  }
+  const how = typeof reader === "string" ? { offsetMins: reader } : reader;
+  if ("zone" in how) return isTimeZone(how.zone) ? wallTimeToInstant(local, how.zone) : null;
+  const offset = browserOffsetMins(how.offsetMins);
   return offset === undefined ? null : new Date(local - offset * 60_000);
 }
 
@@ -236,12 +303,85 @@ function browserOffsetMins(raw: string): number | undefined {
   return Number.isInteger(offset) && Math.abs(offset) <= 18 * 60 ? offset : undefined;
 }
 
+type EndField = "duration_mins" | "end_type" | "end_time" | "duration_amount";
+
+/**
+ * When the ballot ends: `null` for no end. An end is after the start and at
+ * most `MAX_DURATION_MINS` after it, however it was given.
+ */
+function checkEnd(
+  form: CreateBallotForm,
+  reader: TimeReader,
+  startsAt: Date,
+  startKnown: boolean,
+): { endsAt: Date | null } | { field: EndField; error: string } {
+  const type = (form.end_type ?? "").trim() || "duration";
+  if (type === "duration") {
+    const duration = parseDuration(form.duration_mins);
+    if (typeof duration === "string") return { field: "duration_mins", error: duration };
+    return { endsAt: duration === 0 ? null : new Date(startsAt.getTime() + duration * 60_000) };
+  }
+  if (type === "custom") {
+    const amount = (form.duration_amount ?? "").trim();
+    const unit = (form.duration_unit ?? "").trim() || "minutes";
+    const size = DURATION_UNITS[unit as keyof typeof DURATION_UNITS];
+    if (!Object.hasOwn(DURATION_UNITS, unit)) {
+      return { field: "duration_amount", error: "Choose minutes, hours or days." };
+    }
+    if (!/^\d{1,9}$/.test(amount) || Number(amount) < 1) {
+      return {
+        field: "duration_amount",
+        error: "Enter the duration as a whole number, 1 or more.",
+      };
+    }
+    const minutes = Number(amount) * size;
+    if (minutes > MAX_DURATION_MINS) {
+      return {
+        field: "duration_amount",
+        error: `The duration can be at most ${MAX_END_AFTER_START_DAYS} days.`,
+      };
+    }
+    return { endsAt: new Date(startsAt.getTime() + minutes * 60_000) };
+  }
+  if (type === "at") {
+    const raw = form.end_time ?? "";
+    if (raw.trim() === "") {
+      return { field: "end_time", error: "End time is required when 'at' is selected." };
+    }
+    const at = parseInstant(raw, reader);
+    if (!at) {
+      return {
+        field: "end_time",
+        error: "Invalid end time format: use a date and time like 2026-12-31T18:00.",
+      };
+    }
+    // A start that was refused says so itself; the end is checked against it once it is right.
+    if (!startKnown) return { endsAt: at };
+    if (at.getTime() <= startsAt.getTime()) {
+      return {
+        field: "end_time",
+        error: form.start_time_type === "scheduled"
+          ? "End time must be after the start."
+          : "End time must be in the future.",
+      };
+    }
+    if (at.getTime() - startsAt.getTime() > MAX_DURATION_MINS * 60_000) {
+      return {
+        field: "end_time",
+        error: `End time must be within ${MAX_END_AFTER_START_DAYS} days of the start.`,
+      };
+    }
+    return { endsAt: at };
+  }
+  return { field: "end_type", error: "End type must be duration, custom or at." };
+}
+
 function parseDuration(raw: string): number | string {
   const value = raw.trim();
   if (value === "") return 0;
-  if (!/^\d+$/.test(value)) return "must be a whole number of minutes";
+  if (!/^\d+$/.test(value)) return "Duration must be a whole number of minutes.";
   const minutes = Number(value);
-  if (minutes > MAX_DURATION_MINS) return `at most ${MAX_DURATION_MINS} minutes`;
+  if (minutes > MAX_DURATION_MINS) return `Duration must be at most ${MAX_DURATION_MINS} minutes.`;
   return minutes;
 }
 

@@ -37,14 +37,14 @@ export type VoteRefusal = {
   message: string;
 };
 
-export const ALREADY_VOTED = "You have already voted on this ballot";
-export const CODE_REQUIRED = "Voter code required";
-export const CODE_INVALID = "This voter code is not valid or has already been used";
+export const ALREADY_VOTED = "You have already voted on this ballot.";
+export const CODE_REQUIRED = "Voter code required: enter the code you were given.";
+export const CODE_INVALID = "This voter code is not valid or has already been used.";
 
-export const NOT_STARTED = "Voting has not started for this ballot";
-export const ENDED = "Voting has ended for this ballot";
+export const NOT_STARTED = "Voting has not started for this ballot.";
+export const ENDED = "Voting has ended for this ballot.";
 export const WRITE_IN_LIMIT =
-  `This ballot has reached its limit of ${MAX_WRITE_INS} write-ins; choose a listed option or a write-in already in the results`;
+  `This ballot has reached its limit of ${MAX_WRITE_INS} write-ins; choose a listed option or a write-in already in the results.`;
 
 /** The open window, then the kind's rules: the vote as counter deltas, or why not. */
 export function validateCast(ballot: Ballot, form: VoteForm, now: Date): CastChoice | VoteRefusal {

@@ -32,9 +32,12 @@ export async function createThroughTheForm(browser: Browser, server: TestServer)
   const error = page.locator("#measure-error");
   await error.waitFor();
 
-  assertEquals(await error.textContent(), "at least 3 characters");
+  assertEquals(await error.textContent(), "The question needs at least 3 characters.");
   assertEquals(await error.getAttribute("class"), "field-error-msg");
-  assertEquals(await page.getAttribute("#measure", "aria-describedby"), "measure-error");
+  assertEquals(
+    await page.getAttribute("#measure", "aria-describedby"),
+    "measure-error measure-count",
+  );
   assertEquals(await page.getAttribute("#measure", "aria-invalid"), "true");
   assertEquals(await page.getAttribute("#measure-error", "role"), "alert");
   assert(await sameDocument(page), "the error came without a page reload");
@@ -144,8 +147,9 @@ export async function scheduledStart(browser: Browser, server: TestServer): Prom
   await page.locator("#scheduled_start_time").waitFor({ state: "detached" });
   await scheduled.check();
   await page.locator("#scheduled_start_time").waitFor();
-  // The island marks the field as local time once htmx has settled the fragment.
-  await page.locator("[data-tz-hint]", { hasText: "(local_time)" }).waitFor();
+  // The island sets the form's time zone to the browser's: the typed time is New York's.
+  await page.locator("[data-zone-said=browser]").waitFor();
+  assertEquals(await page.inputValue("#time_zone"), NEW_YORK);
 
   // Whole seconds (the field's step), far enough ahead to see the pending page on a busy CI box.
   const startsAt = new Date(Math.ceil((Date.now() + 8_000) / 1_000) * 1_000);
@@ -213,7 +217,10 @@ export async function withoutJavaScript(browser: Browser, server: TestServer): P
   await page.click("#create-form button[type=submit]");
   assertEquals((await posted).status(), 200);
   await page.waitForLoadState();
-  assertEquals(await page.textContent("#measure-error"), "at least 3 characters");
+  assertEquals(
+    await page.textContent("#measure-error"),
+    "The question needs at least 3 characters.",
+  );
   assertEquals(await page.inputValue("#options_raw"), "tea, coffee");
 
   await page.fill("#measure", "Tea or coffee?");

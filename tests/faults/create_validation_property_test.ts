@@ -20,29 +20,32 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** The messages SPEC section 2 names, plus the few the code adds for input a browser never sends. */
 const MESSAGES: Record<string, (string | RegExp)[]> = {
   measure: [
-    "at least 3 characters",
-    "at most 255 characters",
-    "must not contain control characters",
-    "must not contain invisible or direction-control characters",
+    "The question needs at least 3 characters.",
+    "The question can have at most 255 characters.",
+    "Text must not contain control characters.",
+    "Text must not contain invisible or direction-control characters.",
   ],
   options_raw: [
-    "between 1 and 64 characters",
-    "at least 2 options when write-ins are disabled",
-    "at least 1 item",
-    "must not contain control characters",
-    "must not contain invisible or direction-control characters",
-    "at most 100 options",
-    '"__write_in__" is reserved for write-ins; choose another name',
-    /^duplicate option ".*"( \(the same as ".*"\))?$/s,
+    "Each option needs between 1 and 64 characters.",
+    "Add at least 2 options when write-ins are disabled.",
+    "Add at least 1 item.",
+    "Text must not contain control characters.",
+    "Text must not contain invisible or direction-control characters.",
+    "Use at most 100 options.",
+    '"__write_in__" is reserved for write-ins; choose another name.',
+    /^Remove the duplicate option ".*"( \(the same as ".*"\))?\.$/s,
   ],
   scheduled_start_time: [
-    "Scheduled start time is required when 'scheduled' is selected",
-    "Scheduled start time must be in the future",
-    "Invalid scheduled start time format",
-    `Scheduled start time must be within ${MAX_START_AHEAD_DAYS} days from now`,
+    "Scheduled start time is required when 'scheduled' is selected.",
+    "Scheduled start time must be in the future.",
+    "Invalid scheduled start time format: use a date and time like 2026-12-31T10:00.",
+    `Scheduled start time must be within ${MAX_START_AHEAD_DAYS} days from now.`,
   ],
-  start_time_type: ["must be now or scheduled"],
-  duration_mins: ["must be a whole number of minutes", `at most ${MAX_DURATION_MINS} minutes`],
+  start_time_type: ["Start time type must be now or scheduled."],
+  duration_mins: [
+    "Duration must be a whole number of minutes.",
+    `Duration must be at most ${MAX_DURATION_MINS} minutes.`,
+  ],
 };
 
 const codePoints = (text: string) => [...text].length;
@@ -55,6 +58,8 @@ const splitPlainly = (raw: string) => splitTyped(raw).map(shown);
 /** Controls and invisible characters are refused as typed (a tab is not a space). */
 const clean = (typed: string) => !CONTROL.test(typed) && forbiddenIn(typed) === null;
 const MAX_START_MS = MAX_START_AHEAD_DAYS * 86_400_000;
+/** The question box has lines; the question is one: its line breaks (and the blanks around them) are a space. */
+const oneLine = (typed: string) => typed.trim().replace(/[ \t]*(?:\r\n|\r|\n)+[ \t]*/g, " ");
 
 /** Look-alikes: case, width, invisible and direction-control characters, the reserved name. */
 const lookAlike = fc.constantFrom(
@@ -200,7 +205,7 @@ Deno.test("validateCreateBallot() accepts only ballots that obey every rule", ()
       accepted++;
       const ballot = result.value;
       assertEquals(ballot.measure, shown(input.measure));
-      assertEquals(labelKey(ballot.measure), labelKey(input.measure), "the measure typed");
+      assertEquals(labelKey(ballot.measure), labelKey(oneLine(input.measure)), "the measure typed");
       assert(
         codePoints(ballot.measure) >= 3 && codePoints(ballot.measure) <= 255,
         "measure length",
@@ -209,7 +214,7 @@ Deno.test("validateCreateBallot() accepts only ballots that obey every rule", ()
       assertEquals(forbiddenIn(ballot.measure), null, "no invisible characters in the measure");
       assertEquals(ballot.options, splitPlainly(input.options_raw));
       assert(ballot.options.length >= (input.allow_write_in ? 1 : 2), "enough options");
-      assert(ballot.options.length <= 100, "at most 100 options");
+      assert(ballot.options.length <= 100, "Use at most 100 options.");
       const keys = ballot.options.map(labelKey);
       assertEquals(new Set(keys).size, keys.length, "no two options alike");
       assert(!keys.includes("__write_in__"), "the reserved name is not an option");
@@ -239,12 +244,13 @@ Deno.test("validateCreateBallot() accepts only ballots that obey every rule", ()
 
 Deno.test("validateCreateBallot() agrees with a plain reading of the rules for ballots starting now", () => {
   const oracle = (input: CreateBallotForm): boolean => {
-    const measure = shown(input.measure);
+    const measure = shown(oneLine(input.measure));
     const typed = splitTyped(input.options_raw);
     const options = typed.map(shown);
     const keys = options.map(labelKey);
     const duration = input.duration_mins.trim();
-    return codePoints(measure) >= 3 && codePoints(measure) <= 255 && clean(input.measure.trim()) &&
+    return codePoints(measure) >= 3 && codePoints(measure) <= 255 &&
+      clean(oneLine(input.measure)) &&
       options.length >= (input.allow_write_in ? 1 : 2) && options.length <= 100 &&
       typed.every(clean) && options.every((o) => codePoints(o) <= 64) &&
       new Set(keys).size === keys.length && !keys.includes("__write_in__") &&

@@ -25,27 +25,27 @@ Deno.test("labels and dates: every look-alike or out-of-range field is a 200 wit
       [
         "a zero-width space makes no new option",
         { measure: "Lunch?", options_raw: "Yes, Ye\u200Bs" },
-        "must not contain invisible or direction-control characters",
+        "Text must not contain invisible or direction-control characters.",
       ],
       [
         "a right-to-left override in the measure",
         { measure: "Vote \u202Eon this", options_raw: "a, b" },
-        "must not contain invisible or direction-control characters",
+        "Text must not contain invisible or direction-control characters.",
       ],
       [
         "options that differ only in case",
         { measure: "Lunch?", options_raw: "Yes, yes" },
-        'duplicate option "yes" (the same as "Yes")',
+        'Remove the duplicate option "yes" (the same as "Yes").',
       ],
       [
         "options that differ only in width",
         { measure: "Lunch?", options_raw: "Yes, Ｙes" },
-        'duplicate option "Yes"',
+        'Remove the duplicate option "Yes".',
       ],
       [
         "the reserved option name",
         { measure: "Lunch?", options_raw: "a, __write_in__" },
-        '"__write_in__" is reserved for write-ins; choose another name',
+        '"__write_in__" is reserved for write-ins; choose another name.',
       ],
       [
         "a start on 9999-12-31 with the longest duration",
@@ -56,7 +56,7 @@ Deno.test("labels and dates: every look-alike or out-of-range field is a 200 wit
           scheduled_start_time: "9999-12-31T23:59:59Z",
           duration_mins: "527040",
         },
-        "Scheduled start time must be within 366 days from now",
+        "Scheduled start time must be within 366 days from now.",
       ],
     ];
     for (const [name, form, message] of cases) {
@@ -77,7 +77,7 @@ Deno.test("labels and dates: every look-alike or out-of-range field is a 200 wit
   }
 });
 
-Deno.test("labels: measures, options and write-ins render isolated (<bdi>) on every page", async () => {
+Deno.test("labels: measures, options and write-ins render isolated (<bdi> or dir=auto) on every page", async () => {
   server = await startTestServer();
   try {
     const client = new Client(server.url);
@@ -93,13 +93,13 @@ Deno.test("labels: measures, options and write-ins render isolated (<bdi>) on ev
     await vote.body?.cancel();
     assertEquals(vote.status, 303);
     const dashboard = await (await client.get("/")).text();
-    assertStringIncludes(dashboard, "<bdi>שלום world</bdi>");
+    assertMatch(dashboard, /<a class="ballot-measure"[^>]*dir="auto"[^>]*>שלום world<\/a>/);
     const votePage = await (await client.get(`/vote/${id}`)).text();
-    assertMatch(votePage, /<h1[^>]*><bdi>שלום world<\/bdi><\/h1>/);
-    assertStringIncludes(votePage, "<bdi>עברית</bdi>");
+    assertMatch(votePage, /<h1[^>]*dir="auto"[^>]*>שלום world<\/h1>/);
+    assertStringIncludes(votePage, '<span dir="auto">עברית</span>');
     assertMatch(votePage, /<input[^>]*id="write_in_value"[^>]*dir="auto"/);
     const results = await (await client.get(`/results/${id}`)).text();
-    assertMatch(results, /<h1[^>]*><bdi>שלום world<\/bdi><\/h1>/);
+    assertMatch(results, /<h1[^>]*dir="auto"[^>]*>שלום world<\/h1>/);
     for (const label of ["עברית", "English", "مرحبا"]) {
       assertStringIncludes(results, `<bdi>${label}</bdi>`);
     }

@@ -276,43 +276,48 @@ Deno.test({
 
       await t.step("create rules: the create form's exact messages", async () => {
         const cases: [Record<string, unknown>, Record<string, string>, string, string][] = [
-          [{ measure: "ab" }, { measure: "ab" }, "measure", "at least 3 characters"],
-          [{ options: [] }, { options_raw: "" }, "options", "at least 1 item"],
+          [
+            { measure: "ab" },
+            { measure: "ab" },
+            "measure",
+            "The question needs at least 3 characters.",
+          ],
+          [{ options: [] }, { options_raw: "" }, "options", "Add at least 1 item."],
           [
             { options: ["solo"] },
             { options_raw: "solo" },
             "options",
-            "at least 2 options when write-ins are disabled",
+            "Add at least 2 options when write-ins are disabled.",
           ],
           [
             { options: ["a", "x".repeat(65)] },
             { options_raw: `a, ${"x".repeat(65)}` },
             "options",
-            "between 1 and 64 characters",
+            "Each option needs between 1 and 64 characters.",
           ],
           [
             { start_time_type: "scheduled" },
             { start_time_type: "scheduled" },
             "scheduled_start_time",
-            "Scheduled start time is required when 'scheduled' is selected",
+            "Scheduled start time is required when 'scheduled' is selected.",
           ],
           [
             { start_time_type: "scheduled", scheduled_start_time: "2001-01-01T00:00:00Z" },
             { start_time_type: "scheduled", scheduled_start_time: "2001-01-01T00:00:00Z" },
             "scheduled_start_time",
-            "Scheduled start time must be in the future",
+            "Scheduled start time must be in the future.",
           ],
           [
             { start_time_type: "scheduled", scheduled_start_time: "next tuesday" },
             { start_time_type: "scheduled", scheduled_start_time: "next tuesday" },
             "scheduled_start_time",
-            "Invalid scheduled start time format",
+            "Invalid scheduled start time format: use a date and time like 2026-12-31T10:00.",
           ],
           [
             { duration_mins: 1.5 },
             { duration_mins: "1.5" },
             "duration_mins",
-            "must be a whole number of minutes",
+            "Duration must be a whole number of minutes.",
           ],
           [
             { duplicate_check: "cookie" },
@@ -397,7 +402,7 @@ Deno.test({
         assertEquals(later.json.status, "pending");
         const pending = await vote(later.json.id, { option: "tacos" });
         error(pending, 409, "ballot_not_open", "option");
-        assertEquals(pending.json.error.message, "Voting has not started for this ballot");
+        assertEquals(pending.json.error.message, "Voting has not started for this ballot.");
 
         const owner = new Client(server.url);
         const made = await create(createBody());
@@ -406,7 +411,7 @@ Deno.test({
         await (await owner.post(`${managePath}/close`, {})).body?.cancel();
         const ended = await vote(made.json.id, { option: "tacos" });
         error(ended, 409, "ballot_not_open", "option");
-        assertEquals(ended.json.error.message, "Voting has ended for this ballot");
+        assertEquals(ended.json.error.message, "Voting has ended for this ballot.");
       });
 
       await t.step(
@@ -423,12 +428,15 @@ Deno.test({
           const ballotId = coded.json.id;
           const noCode = await vote(ballotId, { option: "tacos" });
           error(noCode, 400, "invalid_vote", "voter_code");
-          assertEquals(noCode.json.error.message, "Voter code required");
+          assertEquals(
+            noCode.json.error.message,
+            "Voter code required: enter the code you were given.",
+          );
           const badCode = await vote(ballotId, { option: "tacos", voter_code: "NOT-A-CODE-1234" });
           error(badCode, 403, "voter_code_refused", "voter_code");
           assertEquals(
             badCode.json.error.message,
-            "This voter code is not valid or has already been used",
+            "This voter code is not valid or has already been used.",
           );
           assertEquals(
             (await vote(ballotId, { option: "tacos", voter_code: codes[0] })).status,

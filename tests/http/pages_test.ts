@@ -111,13 +111,16 @@ Deno.test("pages, forms and messages", async (t) => {
       assertEquals(response.status, 200);
       assertNotIncludes(html, "<html");
       assertMatch(html, /^<form id="create-form"/);
-      assertMatch(html, /class="field-error-msg"[^>]*>at least 3 characters</);
+      assertMatch(html, /class="field-error-msg"[^>]*>The question needs at least 3 characters\.</);
       assertMatch(
         html,
-        /class="field-error-msg"[^>]*>at least 2 options when write-ins are disabled</,
+        /class="field-error-msg"[^>]*>Add at least 2 options when write-ins are disabled\.</,
       );
-      assertMatch(html, /class="field-error-msg"[^>]*>Scheduled start time must be in the future</);
-      assertStringIncludes(html, 'value="ab"');
+      assertMatch(
+        html,
+        /class="field-error-msg"[^>]*>Scheduled start time must be in the future\.</,
+      );
+      assertMatch(html, /<textarea[^>]*name="measure"[^>]*>ab<\/textarea>/);
       assertStringIncludes(html, 'value="only"');
       assertStringIncludes(html, 'value="2020-01-01T10:00"');
       assertMatch(html, /<option value="10" selected>/);
@@ -130,21 +133,21 @@ Deno.test("pages, forms and messages", async (t) => {
       const html = await response.text();
       assertEquals(response.status, 200);
       assertMatch(html, /^<!doctype html><html/);
-      assertStringIncludes(html, "at most 255 characters");
-      assertStringIncludes(html, "at least 1 item");
+      assertStringIncludes(html, "The question can have at most 255 characters.");
+      assertStringIncludes(html, "Add at least 1 item.");
     },
 
     async "POST /create: each create message of the spec"() {
       const client = new Client(server.url);
       const cases: [Record<string, string>, string][] = [
-        [{ options_raw: `a, ${"b".repeat(65)}` }, "between 1 and 64 characters"],
+        [{ options_raw: `a, ${"b".repeat(65)}` }, "Each option needs between 1 and 64 characters."],
         [
           { start_time_type: "scheduled" },
-          "Scheduled start time is required when 'scheduled' is selected",
+          "Scheduled start time is required when 'scheduled' is selected.",
         ],
         [
           { start_time_type: "scheduled", scheduled_start_time: "soon" },
-          "Invalid scheduled start time format",
+          "Invalid scheduled start time format: use a date and time like 2026-12-31T10:00.",
         ],
       ];
       for (const [fields, message] of cases) {
@@ -256,7 +259,7 @@ Deno.test("pages, forms and messages", async (t) => {
           "Write-in votes are not allowed for this ballot",
           400,
         ],
-        [later, { option: "a" }, "Voting has not started for this ballot", 409],
+        [later, { option: "a" }, "Voting has not started for this ballot.", 409],
       ];
       for (const [id, form, message, plainStatus] of cases) {
         const htmx = await client.post(`/vote/${id}`, form, { htmx: true });

@@ -36,48 +36,60 @@ Deno.test("validateCreateBallot() accepts a ballot and trims measure and options
 });
 
 Deno.test("validateCreateBallot() gives the measure messages of the spec", () => {
-  assertEquals(errorsOf({ measure: "ab" }).measure, "at least 3 characters");
-  assertEquals(errorsOf({ measure: "   ab   " }).measure, "at least 3 characters");
-  assertEquals(errorsOf({ measure: "x".repeat(256) }).measure, "at most 255 characters");
+  assertEquals(errorsOf({ measure: "ab" }).measure, "The question needs at least 3 characters.");
+  assertEquals(
+    errorsOf({ measure: "   ab   " }).measure,
+    "The question needs at least 3 characters.",
+  );
+  assertEquals(
+    errorsOf({ measure: "x".repeat(256) }).measure,
+    "The question can have at most 255 characters.",
+  );
   assertEquals(errorsOf({ measure: "x".repeat(255) }).measure, undefined);
-  assertEquals(errorsOf({ measure: "a\u0000bc" }).measure, "must not contain control characters");
+  assertEquals(
+    errorsOf({ measure: "a\u0000bc" }).measure,
+    "Text must not contain control characters.",
+  );
 });
 
 Deno.test("validateCreateBallot() gives the options messages of the spec", () => {
-  assertEquals(errorsOf({ options_raw: "" }).options_raw, "at least 1 item");
-  assertEquals(errorsOf({ options_raw: " , ,," }).options_raw, "at least 1 item");
+  assertEquals(errorsOf({ options_raw: "" }).options_raw, "Add at least 1 item.");
+  assertEquals(errorsOf({ options_raw: " , ,," }).options_raw, "Add at least 1 item.");
   assertEquals(
     errorsOf({ options_raw: "only" }).options_raw,
-    "at least 2 options when write-ins are disabled",
+    "Add at least 2 options when write-ins are disabled.",
   );
   assertEquals(errorsOf({ options_raw: "only", allow_write_in: true }).options_raw, undefined);
   assertEquals(
     errorsOf({ options_raw: `yes, ${"n".repeat(65)}` }).options_raw,
-    "between 1 and 64 characters",
+    "Each option needs between 1 and 64 characters.",
   );
   assertEquals(errorsOf({ options_raw: `yes, ${"n".repeat(64)}` }).options_raw, undefined);
-  assertEquals(errorsOf({ options_raw: "yes, no, yes" }).options_raw, 'duplicate option "yes"');
+  assertEquals(
+    errorsOf({ options_raw: "yes, no, yes" }).options_raw,
+    'Remove the duplicate option "yes".',
+  );
 });
 
 Deno.test("validateCreateBallot() checks the scheduled start", () => {
   assertEquals(
     errorsOf({ start_time_type: "scheduled", scheduled_start_time: "" }).scheduled_start_time,
-    "Scheduled start time is required when 'scheduled' is selected",
+    "Scheduled start time is required when 'scheduled' is selected.",
   );
   assertEquals(
     errorsOf({ start_time_type: "scheduled", scheduled_start_time: "tomorrow" })
       .scheduled_start_time,
-    "Invalid scheduled start time format",
+    "Invalid scheduled start time format: use a date and time like 2026-12-31T10:00.",
   );
   assertEquals(
     errorsOf({ start_time_type: "scheduled", scheduled_start_time: "2026-02-30T10:00" })
       .scheduled_start_time,
-    "Invalid scheduled start time format",
+    "Invalid scheduled start time format: use a date and time like 2026-12-31T10:00.",
   );
   assertEquals(
     errorsOf({ start_time_type: "scheduled", scheduled_start_time: "2026-11-28T11:59:59Z" })
       .scheduled_start_time,
-    "Scheduled start time must be in the future",
+    "Scheduled start time must be in the future.",
   );
   const result = validateCreateBallot(
     form({
@@ -95,13 +107,16 @@ Deno.test("validateCreateBallot() checks the scheduled start", () => {
 Deno.test("validateCreateBallot() checks the duration", () => {
   assertEquals(
     errorsOf({ duration_mins: "abc" }).duration_mins,
-    "must be a whole number of minutes",
+    "Duration must be a whole number of minutes.",
   );
   assertEquals(
     errorsOf({ duration_mins: "-5" }).duration_mins,
-    "must be a whole number of minutes",
+    "Duration must be a whole number of minutes.",
   );
-  assertEquals(errorsOf({ duration_mins: "99999999999" }).duration_mins, "at most 527040 minutes");
+  assertEquals(
+    errorsOf({ duration_mins: "99999999999" }).duration_mins,
+    "Duration must be at most 527040 minutes.",
+  );
   const open = validateCreateBallot(form({ duration_mins: "0" }), NOW);
   assert(open.ok);
   assertEquals(open.value.endsAt, null);
@@ -122,7 +137,7 @@ Deno.test("parseScheduledStart() reads zones, offsets and the browser's offset",
     { at: new Date("2026-11-28T13:00:00.250Z") },
   );
   assertEquals(parseScheduledStart("2026-11-28T13:00", "abc", NOW), {
-    error: "Invalid scheduled start time format",
+    error: "Invalid scheduled start time format: use a date and time like 2026-12-31T10:00.",
   });
 });
 
@@ -188,15 +203,18 @@ Deno.test("validateCreateBallot() normalises measure and options (NFKC, spaces) 
 
 Deno.test("validateCreateBallot() finds duplicates by case, width and invisible characters", () => {
   const duplicate = (options_raw: string) => errorsOf({ options_raw }).options_raw;
-  assertEquals(duplicate("Yes, yes"), 'duplicate option "yes" (the same as "Yes")');
-  assertEquals(duplicate("Yes, Ｙes"), 'duplicate option "Yes"');
-  assertEquals(duplicate("Yes, YES, No"), 'duplicate option "YES" (the same as "Yes")');
-  assertEquals(duplicate("Straße, STRASSE"), 'duplicate option "STRASSE" (the same as "Straße")');
+  assertEquals(duplicate("Yes, yes"), 'Remove the duplicate option "yes" (the same as "Yes").');
+  assertEquals(duplicate("Yes, Ｙes"), 'Remove the duplicate option "Yes".');
+  assertEquals(duplicate("Yes, YES, No"), 'Remove the duplicate option "YES" (the same as "Yes").');
+  assertEquals(
+    duplicate("Straße, STRASSE"),
+    'Remove the duplicate option "STRASSE" (the same as "Straße").',
+  );
   assertEquals(duplicate("Yes, Yes!"), undefined, "punctuation makes another option");
 });
 
 Deno.test("validateCreateBallot() refuses invisible and direction-control characters", () => {
-  const message = "must not contain invisible or direction-control characters";
+  const message = "Text must not contain invisible or direction-control characters.";
   for (
     const char of ["\u200B", "\u200E", "\u200F", "\u202E", "\u2066", "\u2069", "\uFEFF", "\u00AD"]
   ) {
@@ -207,18 +225,18 @@ Deno.test("validateCreateBallot() refuses invisible and direction-control charac
   }
   assertEquals(
     errorsOf({ options_raw: "a\u0001, b" }).options_raw,
-    "must not contain control characters",
+    "Text must not contain control characters.",
   );
   assertEquals(
     errorsOf({ options_raw: "a\tb, c" }).options_raw,
-    "must not contain control characters",
+    "Text must not contain control characters.",
     "a tab is refused, not folded into a space",
   );
   assertEquals(errorsOf({ options_raw: "👨\u200D👩\u200D👧, 🌮" }).options_raw, undefined);
 });
 
 Deno.test("validateCreateBallot() reserves __write_in__ as an option name", () => {
-  const message = '"__write_in__" is reserved for write-ins; choose another name';
+  const message = '"__write_in__" is reserved for write-ins; choose another name.';
   assertEquals(errorsOf({ options_raw: "a, __write_in__" }).options_raw, message);
   assertEquals(errorsOf({ options_raw: "a, __WRITE_IN__" }).options_raw, message);
   assertEquals(errorsOf({ options_raw: "a, __write_in" }).options_raw, undefined);
@@ -228,7 +246,7 @@ Deno.test("validateCreateBallot() refuses a scheduled start more than 366 days a
   const start = (scheduled_start_time: string, duration_mins = "527040") =>
     errorsOf({ start_time_type: "scheduled", scheduled_start_time, duration_mins })
       .scheduled_start_time;
-  const message = "Scheduled start time must be within 366 days from now";
+  const message = "Scheduled start time must be within 366 days from now.";
   assertEquals(start("9999-12-31T23:59Z"), message);
   assertEquals(start("2027-11-29T12:00:01Z"), message);
   assertEquals(start("2027-11-29T12:00:00Z"), undefined, "366 days to the millisecond");
@@ -245,9 +263,12 @@ Deno.test("validateCreateBallot() refuses a scheduled start more than 366 days a
 });
 
 Deno.test("validateCreateBallot() refuses a huge measure or option unread", () => {
-  assertEquals(errorsOf({ measure: "m".repeat(60_000) }).measure, "at most 255 characters");
+  assertEquals(
+    errorsOf({ measure: "m".repeat(60_000) }).measure,
+    "The question can have at most 255 characters.",
+  );
   assertEquals(
     errorsOf({ options_raw: `a, ${"o".repeat(60_000)}` }).options_raw,
-    "between 1 and 64 characters",
+    "Each option needs between 1 and 64 characters.",
   );
 });

@@ -68,12 +68,12 @@ Deno.test("validateVote() refuses with the messages of the spec", () => {
   assertEquals(vote("pizza", "", ballot, new Date("2026-11-28T10:00:00Z")), {
     kind: "closed",
     field: "option",
-    message: "Voting has not started for this ballot",
+    message: "Voting has not started for this ballot.",
   });
   assertEquals(vote("pizza", "", ballot, new Date("2026-11-28T13:00:00Z")), {
     kind: "closed",
     field: "option",
-    message: "Voting has ended for this ballot",
+    message: "Voting has ended for this ballot.",
   });
 });
 
