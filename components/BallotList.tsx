@@ -27,8 +27,8 @@ export function BallotList({ heading, headingId, ballots, now, empty, pager }: B
           <ul class="ballot-list">
             {ballots.map((ballot) => (
               <li class="ballot-item panel" data-ballot-id={ballot.id}>
-                <a class="ballot-measure" href={`/vote/${ballot.id}`}>
-                  <bdi>{ballot.measure}</bdi>
+                <a class="ballot-measure" href={`/vote/${ballot.id}`} dir="auto">
+                  {ballot.measure}
                 </a>
                 <div class="ballot-meta">
                   <code class="ballot-id">{ballot.id}</code>

@@ -16,8 +16,8 @@ export function CodesPage({ ballotId, measure, codes, manageUrl }: CodesPageProp
   return (
     <section class="codes" aria-labelledby="codes-heading">
       <h1 id="codes-heading" class="prompt">voter_codes</h1>
-      <p>
-        <bdi>{measure}</bdi>
+      <p class="codes-measure" dir="auto">
+        {measure}
       </p>
       <p class="notice" role="status">
         These {codes.length}{" "}

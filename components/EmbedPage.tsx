@@ -1,6 +1,7 @@
 /**
  * The embeddable results widget: the measure, its live status and results,
- * and a link out to vote. Light or dark as the visitor's system prefers. Its
+ * and a link out to vote. Light or dark as the visitor's system prefers (the
+ * stylesheet's themes; a framed page gets no theme cookie). Its
  * one inline style is allowed by hash (`EMBED_STYLE_HASH`), so the CSP keeps
  * `'unsafe-inline'` out.
  */
@@ -15,19 +16,12 @@ import { Status } from "./Status.tsx";
 const EMBED_STYLE = `
 html { background: var(--bg); }
 body.embed { min-height: 0; display: block; }
+body.embed main { padding: 0; max-width: none; }
 .embed-card { padding: var(--space-3) var(--space-4); }
 .embed-card .measure { font-size: 1.05rem; margin: 0 0 var(--space-1); }
 .embed-card .status-line { margin: 0 0 var(--space-3); }
 .embed-card .result-rows { gap: var(--space-2); }
 .embed-foot { margin: var(--space-3) 0 0; font-size: 0.85rem; display: flex; justify-content: space-between; gap: var(--space-3); }
-@media (prefers-color-scheme: light) {
-  :root {
-    --bg: #ffffff; --surface: #f5f5f7; --surface-2: #e6e6eb; --border: #c8cad0;
-    --text: #1d1d20; --muted: #55585f; --accent: #7446ad; --accent-strong: #5e3494;
-    --grey: #6b6e75; --error: #b3261e;
-    color-scheme: light;
-  }
-}
 `;
 
 /** For the page's `style-src`. */
@@ -60,31 +54,33 @@ export function EmbedPage(props: EmbedPageProps) {
         <script src={assets.sse} defer></script>
       </head>
       <body class="embed">
-        <section
-          class="embed-card"
-          aria-labelledby="embed-heading"
-          hx-ext="sse"
-          sse-connect={`/ballots/${ballot.id}/live-results`}
-        >
-          <h1 id="embed-heading" class="prompt measure">
-            <bdi>{ballot.measure}</bdi>
-          </h1>
-          <p class="status-line" sse-swap="status" hx-target="this" hx-swap="innerHTML">
-            <Status ballot={ballot} now={now} />
-          </p>
-          <div id="results" sse-swap="results" aria-live="polite">
-            <ResultsBlock
-              ballot={ballot}
-              tally={tally}
-              turnout={turnout}
-              hiddenReason={hiddenReason}
-              now={now}
-            />
-          </div>
-          <p class="embed-foot">
-            <a href={voteUrl} target="_blank" rel="noopener">vote_on_oponn</a>
-          </p>
-        </section>
+        <main>
+          <section
+            class="embed-card"
+            aria-labelledby="embed-heading"
+            hx-ext="sse"
+            sse-connect={`/ballots/${ballot.id}/live-results`}
+          >
+            <h1 id="embed-heading" class="prompt measure" dir="auto">
+              {ballot.measure}
+            </h1>
+            <p class="status-line" sse-swap="status" hx-target="this" hx-swap="innerHTML">
+              <Status ballot={ballot} now={now} />
+            </p>
+            <div id="results" sse-swap="results" aria-live="polite">
+              <ResultsBlock
+                ballot={ballot}
+                tally={tally}
+                turnout={turnout}
+                hiddenReason={hiddenReason}
+                now={now}
+              />
+            </div>
+            <p class="embed-foot">
+              <a href={voteUrl} target="_blank" rel="noopener">vote_on_oponn</a>
+            </p>
+          </section>
+        </main>
       </body>
     </html>
   );

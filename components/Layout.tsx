@@ -1,4 +1,7 @@
 import type { ComponentChildren } from "preact";
+import type { Theme } from "../lib/theme.ts";
+import ThemeToggle from "../islands/ThemeToggle.tsx";
+import { Island } from "./Island.tsx";
 
 export interface Assets {
   css: string;
@@ -11,6 +14,8 @@ export interface LayoutProps {
   title: string;
   csrfToken: string;
   assets: Assets;
+  /** The reader's chosen theme (from its cookie); none follows the system. */
+  theme?: Theme | null;
   children: ComponentChildren;
 }
 
@@ -31,13 +36,13 @@ const HTMX_CONFIG = JSON.stringify({
 
 const DESCRIPTION = "A live ballot on oponn: vote, then watch the results move as votes land.";
 
-export function Layout({ title, csrfToken, assets, children }: LayoutProps) {
+export function Layout({ title, csrfToken, assets, theme = null, children }: LayoutProps) {
   return (
-    <html lang="en">
+    <html lang="en" data-theme={theme ?? undefined}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="dark" />
+        <meta name="color-scheme" content={theme ?? "dark light"} />
         <meta name="htmx-config" content={HTMX_CONFIG} />
         <title>{`${title} · oponn`}</title>
         {/* Link previews: the page's title (a ballot's question), never a count. */}
@@ -63,6 +68,7 @@ export function Layout({ title, csrfToken, assets, children }: LayoutProps) {
             <a href="/">ballots</a>
             <a href="/create">new_ballot</a>
           </nav>
+          <Island component={ThemeToggle} props={{ theme }} />
         </header>
         <main id="main">{children}</main>
         <footer class="footer">

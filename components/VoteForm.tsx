@@ -84,9 +84,7 @@ function SingleChoices({ ballot, form, errors }: ChoicesProps) {
               checked={form.option === option}
               required
             />
-            <span>
-              <bdi>{option}</bdi>
-            </span>
+            <span dir="auto">{option}</span>
           </label>
         ))}
         {ballot.allowWriteIn && (
@@ -121,9 +119,7 @@ function ApprovalChoices({ ballot, form, errors }: ChoicesProps) {
               value={option}
               checked={chosen.has(option)}
             />
-            <span>
-              <bdi>{option}</bdi>
-            </span>
+            <span dir="auto">{option}</span>
           </label>
         ))}
         {ballot.allowWriteIn && (

@@ -1,8 +1,10 @@
 /** One way to answer with HTML: a whole page, or for HTMX the fragment alone. */
 import type { VNode } from "preact";
+import { getCookie } from "hono/cookie";
 import { renderToString } from "preact-render-to-string";
 import { ErrorPage } from "../components/ErrorPage.tsx";
 import { Layout } from "../components/Layout.tsx";
+import { parseTheme, THEME_COOKIE } from "../lib/theme.ts";
 import type { Ctx } from "./_context.ts";
 
 export function isHtmx(c: Ctx): boolean {
@@ -11,8 +13,12 @@ export function isHtmx(c: Ctx): boolean {
 
 export function page(c: Ctx, title: string, body: VNode, status = 200): Response {
   const { assets } = c.var.deps;
+  // The reader's theme comes with the page, so a chosen light theme shows from the first paint.
+  const theme = parseTheme(getCookie(c, THEME_COOKIE));
   const html = renderToString(
-    <Layout title={title} csrfToken={c.var.csrfToken} assets={assets}>{body}</Layout>,
+    <Layout title={title} csrfToken={c.var.csrfToken} assets={assets} theme={theme}>
+      {body}
+    </Layout>,
   );
   return c.html(`<!doctype html>${html}`, status as 200);
 }

@@ -43,8 +43,8 @@ export default function WriteInsPage({ ballot, writeIns, page, pages }: WriteIns
   const base = `/results/${ballot.id}/write-ins`;
   return (
     <section class="ballot" aria-labelledby="write-ins-heading">
-      <h1 id="write-ins-heading" class="prompt measure">
-        <bdi>{ballot.measure}</bdi>
+      <h1 id="write-ins-heading" class="prompt measure" dir="auto">
+        {ballot.measure}
       </h1>
       <h2 class="prompt sub">write_ins</h2>
       <p class="results-total">
