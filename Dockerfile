@@ -11,7 +11,7 @@ RUN deno install --frozen
 
 COPY --chown=deno:deno . .
 # The server and the migration command (`deno task migrate`) compiled ahead.
-RUN deno install --frozen && deno cache main.ts lib/stores/migrate_cli.ts
+RUN deno install --frozen && deno cache main.ts serve.ts lib/stores/migrate_cli.ts
 
 ENV OPONN_ENV=production \
     HOST=0.0.0.0 \
@@ -26,4 +26,4 @@ HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=10 \
 # Every live viewer holds a descriptor: the soft limit (often 1,024 in a
 # container) is first raised to the hard one, which compose.yaml sets to 65,536
 # (`ulimits: nofile`); `docker run --ulimit nofile=65536:65536` does the same.
-CMD ["sh", "-c", "ulimit -n \"$(ulimit -Hn)\" 2>/dev/null || true; exec deno serve --parallel -A --host \"$HOST\" --port \"$PORT\" main.ts"]
+CMD ["sh", "-c", "ulimit -n \"$(ulimit -Hn)\" 2>/dev/null || true; exec deno serve --parallel -A --host \"$HOST\" --port \"$PORT\" serve.ts"]

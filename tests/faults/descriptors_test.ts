@@ -418,7 +418,7 @@ Deno.test({
         closeAll(held);
         closeAll(sockets);
       }
-    }, { args: [...args, "main.ts"], env: { DENO_JOBS: "2" } });
+    }, { args: [...args, "serve.ts"], env: { DENO_JOBS: "2" } });
   },
 });
 

@@ -378,7 +378,7 @@ Deno.test({
 async function serveParallel(env: Record<string, string>, workers: number) {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["serve", "--parallel", "-A", "--host", "127.0.0.1", "--port", String(port), "main.ts"],
+    args: ["serve", "--parallel", "-A", "--host", "127.0.0.1", "--port", String(port), "serve.ts"],
     cwd: new URL("../../", import.meta.url),
     env: {
       ...env,

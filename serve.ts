@@ -1,0 +1,49 @@
+/**
+ * Entry for `deno serve serve.ts` (`deno task prod` and the container run it
+ * with --parallel): Deno serves the default export, in each worker.
+ * `deno task start` runs main.ts instead.
+ */
+import { announce, configOrExit, Listener, reason } from "./lib/ops/launch.ts";
+import { isDescriptorExhaustion } from "./lib/limits/descriptors.ts";
+import { buildOponn } from "./server.ts";
+
+const config = configOrExit();
+const oponn = await buildOponn(config, { cron: true });
+const listener = new Listener(oponn.fetch);
+
+// The serve loop is Deno's: when it ends on a full descriptor table, its
+// rejection is unhandled and would end the process. This worker takes over
+// with a listener of its own, on the address `deno serve` was given.
+globalThis.addEventListener("unhandledrejection", (event) => {
+  if (!isDescriptorExhaustion(event.reason)) return;
+  event.preventDefault();
+  listener.warnFull(
+    `${reason(event.reason)}: this worker stopped accepting; listening again shortly`,
+  );
+  const { hostname, port } = serveAddress(commandLine());
+  listener.relistenSoon(hostname, port);
+});
+
+/** `--host` and `--port` of `deno serve` (its defaults otherwise). */
+function serveAddress(args: string[]): { hostname: string; port: number } {
+  const option = (name: string) => {
+    const index = args.findIndex((arg) => arg === name || arg.startsWith(`${name}=`));
+    if (index < 0) return undefined;
+    return args[index].includes("=") ? args[index].split("=")[1] : args[index + 1];
+  };
+  return { hostname: option("--host") ?? "0.0.0.0", port: Number(option("--port") ?? 8000) };
+}
+
+function commandLine(): string[] {
+  try {
+    return Deno.readTextFileSync("/proc/self/cmdline").split("\0");
+  } catch {
+    return [];
+  }
+}
+
+export default {
+  fetch: oponn.fetch,
+  // Deno calls it in the first worker only.
+  onListen: (addr) => announce(config, oponn, addr as Deno.NetAddr),
+} satisfies Deno.ServeDefaultExport;
