@@ -34,8 +34,13 @@ export function BallotList({ heading, headingId, ballots, now, empty, pager }: B
                   <code class="ballot-id">{ballot.id}</code>
                   <Status ballot={ballot} now={now} />
                 </div>
+                {/* One tab stop per ballot (the question); the vote page links the results. */}
                 <div class="ballot-links">
-                  <a href={`/results/${ballot.id}`} tabindex={-1}>results</a>
+                  <a href={`/results/${ballot.id}`} tabindex={-1}>
+                    results<span class="sr-only">
+                      : <bdi>{ballot.measure}</bdi>
+                    </span>
+                  </a>
                 </div>
               </li>
             ))}

@@ -1,4 +1,5 @@
 import type { ComponentChildren } from "preact";
+import { type Preview, SITE_DESCRIPTION } from "../lib/share/preview.ts";
 import type { Theme } from "../lib/theme.ts";
 import ThemeToggle from "../islands/ThemeToggle.tsx";
 import { Island } from "./Island.tsx";
@@ -14,6 +15,10 @@ export interface LayoutProps {
   title: string;
   csrfToken: string;
   assets: Assets;
+  /** The request's path: its nav link is marked as the current page. */
+  path?: string;
+  /** Link-preview metadata; the page's title and the site's sentence when absent. */
+  preview?: Preview;
   /** The reader's chosen theme (from its cookie); none follows the system. */
   theme?: Theme | null;
   children: ComponentChildren;
@@ -34,9 +39,9 @@ const HTMX_CONFIG = JSON.stringify({
   ],
 });
 
-const DESCRIPTION = "A live ballot on oponn: vote, then watch the results move as votes land.";
-
-export function Layout({ title, csrfToken, assets, theme = null, children }: LayoutProps) {
+export function Layout(
+  { title, csrfToken, assets, path, preview, theme = null, children }: LayoutProps,
+) {
   return (
     <html lang="en" data-theme={theme ?? undefined}>
       <head>
@@ -46,12 +51,15 @@ export function Layout({ title, csrfToken, assets, theme = null, children }: Lay
         <meta name="htmx-config" content={HTMX_CONFIG} />
         <title>{`${title} · oponn`}</title>
         {/* Link previews: the page's title (a ballot's question), never a count. */}
-        <meta name="description" content={DESCRIPTION} />
+        <meta name="description" content={preview?.description ?? SITE_DESCRIPTION} />
         <meta property="og:type" content="website" />
         <meta property="og:site_name" content="oponn" />
-        <meta property="og:title" content={title} />
-        <meta property="og:description" content={DESCRIPTION} />
+        <meta property="og:title" content={preview?.title ?? title} />
+        <meta property="og:description" content={preview?.description ?? SITE_DESCRIPTION} />
+        {preview?.url && <meta property="og:url" content={preview.url} />}
         <meta name="twitter:card" content="summary" />
+        <meta name="twitter:title" content={preview?.title ?? title} />
+        <meta name="twitter:description" content={preview?.description ?? SITE_DESCRIPTION} />
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href={assets.css} />
         <script src={assets.htmx} defer></script>
@@ -65,8 +73,8 @@ export function Layout({ title, csrfToken, assets, theme = null, children }: Lay
             oponn<span class="cursor" aria-hidden="true">_</span>
           </a>
           <nav aria-label="main">
-            <a href="/">ballots</a>
-            <a href="/create">new_ballot</a>
+            <a href="/" aria-current={path === "/" ? "page" : undefined}>ballots</a>
+            <a href="/create" aria-current={path === "/create" ? "page" : undefined}>new_ballot</a>
           </nav>
           <Island component={ThemeToggle} props={{ theme }} />
         </header>

@@ -57,7 +57,7 @@ export function ManagePage(props: ManagePageProps) {
         <a href={`/results/${ballot.id}.csv`} download data-export="csv">export_csv</a>
         <a href={`/results/${ballot.id}.json`} download data-export="json">export_json</a>
       </p>
-      <ShareBox url={shareUrl} />
+      <ShareBox url={shareUrl} title={ballot.measure} />
       <EmbedSnippet ballot={ballot} shareUrl={shareUrl} />
       <h2 class="prompt sub">actions</h2>
       <div class="manage-actions">

@@ -4,6 +4,7 @@ import { getCookie } from "hono/cookie";
 import { renderToString } from "preact-render-to-string";
 import { ErrorPage } from "../components/ErrorPage.tsx";
 import { Layout } from "../components/Layout.tsx";
+import type { Preview } from "../lib/share/preview.ts";
 import { parseTheme, THEME_COOKIE } from "../lib/theme.ts";
 import type { Ctx } from "./_context.ts";
 
@@ -11,12 +12,26 @@ export function isHtmx(c: Ctx): boolean {
   return c.req.header("hx-request") === "true";
 }
 
-export function page(c: Ctx, title: string, body: VNode, status = 200): Response {
+/** A whole page; `preview` is what link previews show of it (a ballot's question). */
+export function page(
+  c: Ctx,
+  title: string,
+  body: VNode,
+  status = 200,
+  preview?: Preview,
+): Response {
   const { assets } = c.var.deps;
   // The reader's theme comes with the page, so a chosen light theme shows from the first paint.
   const theme = parseTheme(getCookie(c, THEME_COOKIE));
   const html = renderToString(
-    <Layout title={title} csrfToken={c.var.csrfToken} assets={assets} theme={theme}>
+    <Layout
+      title={title}
+      csrfToken={c.var.csrfToken}
+      assets={assets}
+      path={c.req.path}
+      preview={preview}
+      theme={theme}
+    >
       {body}
     </Layout>,
   );

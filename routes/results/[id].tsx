@@ -11,6 +11,7 @@ import type { Handlers } from "../_context.ts";
 import { page } from "../_render.tsx";
 import { readerOf, takeRecordedChoice, visibilityOf } from "../_reader.ts";
 import { publicUrl } from "../_urls.ts";
+import { ballotPreview } from "../../lib/share/preview.ts";
 import notFound from "../_404.tsx";
 import { exportOf, exportResults } from "./_export.ts";
 
@@ -42,6 +43,8 @@ export const handlers: Handlers = {
         recordedChoice={takeRecordedChoice(c, ballot.id)}
         mayVote={!(reader.hasVoted && ballot.duplicateCheck !== "none")}
       />,
+      200,
+      ballotPreview(ballot, publicUrl(c, `/results/${ballot.id}`)),
     );
   },
 };
@@ -103,7 +106,7 @@ export default function ResultsPage(props: ResultsPageProps) {
           <a href={`/results/${ballot.id}.json`} download data-export="json">export_json</a>
         </p>
       )}
-      <ShareBox url={shareUrl} />
+      <ShareBox url={shareUrl} title={ballot.measure} />
     </section>
   );
 }

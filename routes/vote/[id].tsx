@@ -11,6 +11,7 @@ import { fields, readForm } from "../_form.ts";
 import { readerOf, rememberVote } from "../_reader.ts";
 import { publicUrl } from "../_urls.ts";
 import { isHtmx, page, pageOrFragment, redirectAfterPost } from "../_render.tsx";
+import { ballotPreview } from "../../lib/share/preview.ts";
 import notFound from "../_404.tsx";
 
 export const rules: RouteRulesByMethod = { POST: { limit: "vote" } };
@@ -29,7 +30,8 @@ export const handlers: Handlers = {
   async GET(c) {
     const ballot = await c.var.deps.oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
-    return page(c, ballot.measure, votePage(c, ballot, EMPTY, {}));
+    const preview = ballotPreview(ballot, publicUrl(c, `/vote/${ballot.id}`));
+    return page(c, ballot.measure, votePage(c, ballot, EMPTY, {}), 200, preview);
   },
 
   async POST(c) {
@@ -115,7 +117,7 @@ export default function VotePage(props: VotePageProps) {
           <a href={`/results/${ballot.id}`}>view_results</a>
         </p>
       )}
-      <ShareBox url={shareUrl} />
+      <ShareBox url={shareUrl} title={ballot.measure} />
     </section>
   );
 }
