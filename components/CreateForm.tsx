@@ -133,7 +133,7 @@ export function CreateForm(
         props={{
           options: form.options ?? [],
           error: errors.options_raw ?? null,
-          autofocus: focusId === "option-input-0",
+          focusFirst: focusId === "option-input-0",
         }}
       />
       <div class="field">

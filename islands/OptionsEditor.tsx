@@ -14,7 +14,7 @@ export interface OptionsEditorProps {
   /** The message for the options, if they were refused. */
   error: string | null;
   /** Whether the first row takes focus on load (the options are the first field in error). */
-  autofocus?: boolean;
+  focusFirst?: boolean;
 }
 
 /** Rows shown at least; a form sent back keeps its own. */
@@ -28,7 +28,7 @@ export function optionRows(options: string[]): string[] {
   return rows;
 }
 
-export default function OptionsEditor({ options, error, autofocus }: OptionsEditorProps) {
+export default function OptionsEditor({ options, error, focusFirst }: OptionsEditorProps) {
   const [rows, setRows] = useState(() => optionRows(options));
   // `false` until mounted: the first render must match the server's HTML.
   const [live, setLive] = useState(false);
@@ -78,7 +78,7 @@ export default function OptionsEditor({ options, error, autofocus }: OptionsEdit
               maxlength={200}
               dir="auto"
               aria-label={`option ${index + 1}`}
-              autofocus={(autofocus && index === 0) || undefined}
+              autofocus={(focusFirst && index === 0) || undefined}
               placeholder={index === 0 ? "yes" : index === 1 ? "no" : ""}
               onInput={(event) => {
                 const next = [...rows];
