@@ -1,5 +1,7 @@
 /** axe-core, injected into a page by the test (never served by Oponn), and its verdict. */
 import type { Page } from "playwright-core";
+// Also what installs axe-core into node_modules (tests/_deps/axe_core.ts names the package).
+import type { AxeResults } from "axe-core";
 
 let cachedAxe: string | undefined;
 
@@ -19,6 +21,9 @@ export interface AxeViolation {
   help: string;
   nodes: { target: string[]; failureSummary?: string }[];
 }
+
+/** The shape of one axe violation, as axe-core types it. */
+export type AxeViolationResult = AxeResults["violations"][number];
 
 export interface AxeReport {
   page: string;
