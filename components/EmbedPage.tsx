@@ -12,6 +12,8 @@ import type { Turnout } from "../lib/live/snapshots.ts";
 import type { Assets } from "./Layout.tsx";
 import { ResultsBlock } from "./ResultsBlock.tsx";
 import { Status } from "./Status.tsx";
+import { Island } from "./Island.tsx";
+import LiveState from "../islands/LiveState.tsx";
 
 const EMBED_STYLE = `
 html { background: var(--bg); }
@@ -23,6 +25,13 @@ body.embed main { padding: 0; max-width: none; }
 .embed-card .result-rows { gap: var(--space-2); }
 .embed-foot { margin: var(--space-3) 0 0; font-size: 0.85rem; display: flex; justify-content: space-between; gap: var(--space-3); }
 `;
+
+/** htmx's own indicator `<style>` would break the CSP; nothing here evaluates script either. */
+const EMBED_HTMX_CONFIG = JSON.stringify({
+  includeIndicatorStyles: false,
+  allowEval: false,
+  allowScriptTags: false,
+});
 
 /** For the page's `style-src`. */
 export const EMBED_STYLE_HASH = `'sha256-${
@@ -47,11 +56,13 @@ export function EmbedPage(props: EmbedPageProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
+        <meta name="htmx-config" content={EMBED_HTMX_CONFIG} />
         <title>{`${ballot.measure} · oponn`}</title>
         <link rel="stylesheet" href={assets.css} />
         <style dangerouslySetInnerHTML={{ __html: EMBED_STYLE }} />
         <script src={assets.htmx} defer></script>
         <script src={assets.sse} defer></script>
+        <script src={assets.app} defer></script>
       </head>
       <body class="embed">
         <main>
@@ -67,7 +78,11 @@ export function EmbedPage(props: EmbedPageProps) {
             <p class="status-line" sse-swap="status" hx-target="this" hx-swap="innerHTML">
               <Status ballot={ballot} now={now} />
             </p>
-            <div id="results" sse-swap="results" aria-live="polite">
+            <Island
+              component={LiveState}
+              props={{ id: "live-state", refresh: `/embed/${ballot.id}` }}
+            />
+            <div id="results" sse-swap="results" aria-live="polite" aria-describedby="live-state">
               <ResultsBlock
                 ballot={ballot}
                 tally={tally}

@@ -152,3 +152,47 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "embed widget: the same live state, reconnecting through a cut and live again",
+  ...browserTest,
+  async fn() {
+    const server = await startTestServer();
+    const proxy = TcpProxy.start({ hostname: "127.0.0.1", port: Number(new URL(server.url).port) });
+    const browser = await launchBrowser();
+    try {
+      const id = await new Client(server.url).createBallot({
+        measure: "Embedded and honest?",
+        options_raw: "a, b",
+      });
+      const watched = await watch(browser);
+      const page = await watched.newPage();
+      await page.goto(`http://127.0.0.1:${proxy.port}/embed/${id}`);
+      await pageReady(page);
+      await eventually(async () => await liveState(page) === "live", { what: "live" });
+      assertEquals((await staleMarks(page)).attribute, false);
+      await proxy.cut();
+      await eventually(async () => await liveState(page) === "reconnecting", {
+        what: "reconnecting",
+        timeoutMs: 10_000,
+      });
+      assertEquals((await staleMarks(page)).attribute, true);
+      assertEquals(await page.getAttribute("#live-state a", "href"), `/embed/${id}`);
+      proxy.pass();
+      await eventually(async () => await liveState(page) === "live", {
+        what: "live again",
+        timeoutMs: 20_000,
+      });
+      assertEquals((await staleMarks(page)).attribute, false);
+      watched.assertClean([
+        /: \[object Event\]$/,
+        /net::ERR_(INCOMPLETE_CHUNKED_ENCODING|CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE)$/,
+      ]);
+      await watched.context.close();
+    } finally {
+      await browser.close();
+      await proxy.close();
+      await server.close();
+    }
+  },
+});
