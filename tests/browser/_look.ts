@@ -45,7 +45,8 @@ export class Look {
 
   static async open(browser: Browser, server: TestServer): Promise<Look> {
     await Deno.mkdir(SHOTS, { recursive: true });
-    const watched = await watch(browser);
+    // The original dark look (Playwright's default system is light): looks_test.ts tours both.
+    const watched = await watch(browser, { colorScheme: "dark" });
     // An init script runs outside the page's CSP (script-src 'self').
     await watched.context.addInitScript({ content: axeSource() });
     const pages = new Map<Size, Page>();
