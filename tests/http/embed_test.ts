@@ -52,7 +52,11 @@ Deno.test({
         assertStringIncludes(html, 'content="light dark"');
         const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1];
         assert(style, "an inline style");
-        assertStringIncludes(style, "prefers-color-scheme: light");
+        // Light or dark from the shared stylesheet's themes (no theme cookie reaches a frame).
+        const css = /<link rel="stylesheet" href="([^"]+)"/.exec(html)?.[1];
+        assert(css, "the stylesheet");
+        const sheet = await (await fetch(new URL(css, server.url))).text();
+        assertStringIncludes(sheet, "@media (prefers-color-scheme: light)");
         const hash = createHash("sha256").update(style).digest("base64");
         assertStringIncludes(directive(csp, "style-src") ?? "", `'sha256-${hash}'`);
         assertNotIncludes(csp ?? "", "unsafe-inline");
