@@ -54,11 +54,13 @@ Deno.test({
       assertStringIncludes(marks.description, "live");
       assertEquals(await page.locator("#live-state").getAttribute("role"), "status");
 
+      const cutAt = Date.now();
       await proxy.cut();
       await eventually(async () => await liveState(page) === "reconnecting", {
         what: "reconnecting after the cut",
         timeoutMs: 10_000,
       });
+      const noticedMs = Date.now() - cutAt;
       marks = await staleMarks(page);
       assertEquals(marks.attribute, true, "the figures are marked stale");
       await eventually(async () => Number((await staleMarks(page)).opacity) <= 0.5, {
@@ -81,11 +83,15 @@ Deno.test({
       assertEquals(await liveState(page), "reconnecting");
       assertEquals(await page.getAttribute('[data-option="b"]', "data-count"), "0");
 
+      const backAt = Date.now();
       proxy.pass();
       await eventually(async () => await liveState(page) === "live", {
         what: "live again once the server is back",
         timeoutMs: 20_000,
       });
+      console.log(
+        `stale marked ${noticedMs} ms after the cut; live again ${Date.now() - backAt} ms after`,
+      );
       assertEquals(
         await page.getAttribute('[data-option="b"]', "data-count"),
         "1",
