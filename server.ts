@@ -9,7 +9,7 @@ import { LiveHub } from "./lib/live/hub.ts";
 import { snapshotRenderer } from "./lib/live/snapshots.ts";
 import { VotedBallots } from "./lib/identity/voted.ts";
 import { InProcessTransport, type LiveTransport } from "./lib/live/transport.ts";
-import { guardStore, surviveClosedSocketWrites } from "./lib/errors.ts";
+import { guardStore, STORE_TIMEOUT_MS, surviveClosedSocketWrites } from "./lib/errors.ts";
 import { Metrics } from "./lib/ops/metrics.ts";
 import { Oponn } from "./lib/oponn.ts";
 import {
@@ -83,6 +83,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
     // `deno task bench`, 1 in flight did 9,700 votes/s where 4 did 6,600.
     concurrency: 1,
     maxBatch: 500,
+    deadlineMs: STORE_TIMEOUT_MS,
     onCommitted: (ballotIds) => {
       for (const ballotId of ballotIds) {
         hub.publish(ballotId, 0).catch((error) => console.error("live publish failed:", error));

@@ -9,7 +9,7 @@ import {
   type Validation,
 } from "./ballots/rules.ts";
 import { BallotCache } from "./ballots/cache.ts";
-import { guardStore } from "./errors.ts";
+import { asStoreError, guardStore } from "./errors.ts";
 import type { Sql } from "./stores/database.ts";
 import {
   countBallots,
@@ -198,15 +198,16 @@ export class Oponn {
       }
       codeHash = hashVoterCode(ballot.id, code);
     }
-    const outcome = await guardStore(() =>
-      this.#writer.submit({
-        ballotId: ballot.id,
-        choices: choice.options,
-        ranking: choice.ranking,
-        voterId: ballot.duplicateCheck === "browser" ? voterId : null,
-        codeHash,
-      })
-    );
+    // The writer fails votes past the store deadline itself (one timer per process).
+    const outcome = await this.#writer.submit({
+      ballotId: ballot.id,
+      choices: choice.options,
+      ranking: choice.ranking,
+      voterId: ballot.duplicateCheck === "browser" ? voterId : null,
+      codeHash,
+    }).catch((error) => {
+      throw asStoreError(error);
+    });
     switch (outcome) {
       case "recorded":
         return { ok: true, choice: choice.summary };

@@ -22,7 +22,7 @@ export async function openLiveStream(
   ballotId: string,
   audience: LiveAudience,
 ): Promise<Response | StreamRefusal | null> {
-  const { hub, metrics, limits } = c.var.deps;
+  const { hub, metrics, limits } = c.get("deps");
   const release = limits?.streams?.open(clientKey(c)) ?? (() => {});
   if (typeof release === "string") {
     metrics.inc("sse_refused_total");

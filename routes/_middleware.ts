@@ -40,7 +40,7 @@ export const securityHeaders: Middleware = async (c, next) => {
   if (!headers.has("X-Frame-Options") && CSP_FRAMES_NONE(headers)) {
     headers.set("X-Frame-Options", "DENY");
   }
-  if (c.var.deps.config.env === "production") {
+  if (c.get("deps").config.env === "production") {
     headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   }
   // A page can carry this browser's CSRF token: never let a shared cache keep it.
@@ -111,11 +111,11 @@ async function readCapped(
 }
 
 export function voterCookieName(c: Ctx): string {
-  return c.var.deps.config.env === "production" ? "__Host-oponn_voter" : "oponn_voter";
+  return c.get("deps").config.env === "production" ? "__Host-oponn_voter" : "oponn_voter";
 }
 
 export function csrfCookieName(c: Ctx): string {
-  return c.var.deps.config.env === "production" ? "__Host-oponn_csrf_token" : "oponn_csrf_token";
+  return c.get("deps").config.env === "production" ? "__Host-oponn_csrf_token" : "oponn_csrf_token";
 }
 
 /**
@@ -126,7 +126,7 @@ export function csrfCookieName(c: Ctx): string {
 export const identity: Middleware = async (c, next) => {
   // The JSON API never reads or sets cookies (so it is not exposed to CSRF).
   if (c.req.path.startsWith("/api/")) return await next();
-  const { identity, config } = c.var.deps;
+  const { identity, config } = c.get("deps");
   const known = identity.verify(getCookie(c, voterCookieName(c)));
   let voterId = known;
   if (voterId === null) {

@@ -5,32 +5,32 @@ import { type Reader, type Visibility, visibilityFor } from "../lib/results/visi
 import type { Ctx } from "./_context.ts";
 
 function votedCookieName(c: Ctx): string {
-  return c.var.deps.config.env === "production" ? "__Host-oponn_voted" : "oponn_voted";
+  return c.get("deps").config.env === "production" ? "__Host-oponn_voted" : "oponn_voted";
 }
 
 /** The ballots this browser voted on, from its signed cookie (newest last). */
 export function votedIds(c: Ctx): string[] {
-  return c.var.deps.voted.read(c.var.voterId, getCookie(c, votedCookieName(c)));
+  return c.get("deps").voted.read(c.get("voterId"), getCookie(c, votedCookieName(c)));
 }
 
 export function readerOf(c: Ctx, ballot: Ballot): Reader {
   return {
-    isOwner: ballot.ownerVoter !== null && ballot.ownerVoter === c.var.voterId,
+    isOwner: ballot.ownerVoter !== null && ballot.ownerVoter === c.get("voterId"),
     hasVoted: votedIds(c).includes(ballot.id),
   };
 }
 
 export function visibilityOf(c: Ctx, ballot: Ballot): Visibility {
-  return visibilityFor(ballot, readerOf(c, ballot), c.var.deps.oponn.now());
+  return visibilityFor(ballot, readerOf(c, ballot), c.get("deps").oponn.now());
 }
 
 const COOKIE_OPTIONS = { path: "/", httpOnly: true, sameSite: "Lax" as const };
 
 /** Remembers in this browser that it voted on `ballotId`, and what it chose (shown once). */
 export function rememberVote(c: Ctx, ballotId: string, choice: string): void {
-  const { voted, config } = c.var.deps;
+  const { voted, config } = c.get("deps");
   const secure = config.env === "production";
-  setCookie(c, votedCookieName(c), voted.add(c.var.voterId, votedIds(c), ballotId), {
+  setCookie(c, votedCookieName(c), voted.add(c.get("voterId"), votedIds(c), ballotId), {
     ...COOKIE_OPTIONS,
     secure,
     maxAge: 400 * 86_400,

@@ -20,13 +20,13 @@ export function page(
   status = 200,
   preview?: Preview,
 ): Response {
-  const { assets } = c.var.deps;
+  const { assets } = c.get("deps");
   // The reader's theme comes with the page, so a chosen light theme shows from the first paint.
   const theme = parseTheme(getCookie(c, THEME_COOKIE));
   const html = renderToString(
     <Layout
       title={title}
-      csrfToken={c.var.csrfToken}
+      csrfToken={c.get("csrfToken")}
       assets={assets}
       path={c.req.path}
       preview={preview}

@@ -6,7 +6,7 @@ import type { Ctx } from "./_context.ts";
  * by the global middleware), with `https` when a trusted proxy says so.
  */
 export function publicUrl(c: Ctx, path: string): string {
-  const { config, addresses } = c.var.deps;
+  const { config, addresses } = c.get("deps");
   if (config.publicUrl) return new URL(path, config.publicUrl).href;
   const info = c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined;
   const peer = info?.remoteAddr?.hostname;

@@ -9,11 +9,11 @@ const MAX_PAGE = 500;
 
 export const handlers: Handlers = {
   async GET(c) {
-    const { oponn } = c.var.deps;
+    const { oponn } = c.get("deps");
     const openPage = pageNumber(c.req.query("page"));
     const endedPage = pageNumber(c.req.query("ended_page"));
     const [yours, open, ended] = await Promise.all([
-      oponn.listVoterBallots(c.var.voterId, votedIds(c)),
+      oponn.listVoterBallots(c.get("voterId"), votedIds(c)),
       oponn.listPublic(true, openPage, PER_PAGE),
       oponn.listPublic(false, endedPage, PER_PAGE),
     ]);

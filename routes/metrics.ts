@@ -9,7 +9,7 @@ import notFound from "./_404.tsx";
  */
 export const handlers: Handlers = {
   GET(c) {
-    const { metrics, hub, oponn, addresses } = c.var.deps;
+    const { metrics, hub, oponn, addresses } = c.get("deps");
     if (!addresses.mayReadMetrics(clientAddress(c))) return notFound(c);
     const live = hub.stats();
     const body = formatPrometheus(metrics, {

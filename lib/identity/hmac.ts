@@ -26,3 +26,14 @@ export class HmacSha256 {
     return this.#outer.copy().update(inner).digest("base64url");
   }
 }
+
+/**
+ * Whether two strings are equal, in time that depends only on their lengths
+ * (signatures and tokens are ASCII, so no encoding step is needed).
+ */
+export function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
+}

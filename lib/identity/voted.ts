@@ -4,8 +4,7 @@
  * `code` ballot's vote to a browser, yet the voter still sees "you voted" and
  * results shown "after vote". The newest 40 ballots are kept.
  */
-import { timingSafeEqual } from "node:crypto";
-import { HmacSha256 } from "./hmac.ts";
+import { HmacSha256, sameText } from "./hmac.ts";
 
 const MAX_BALLOTS = 40;
 const ID = /^[A-Za-z0-9_-]{16}$/;
@@ -37,9 +36,7 @@ export class VotedBallots {
     if (dot < 0) return [];
     const list = cookie.slice(0, dot);
     const expected = this.#sign(voterId, list);
-    const given = new TextEncoder().encode(cookie.slice(dot + 1));
-    const wanted = new TextEncoder().encode(expected);
-    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return [];
+    if (!sameText(cookie.slice(dot + 1), expected)) return [];
     const ids = list === "" ? [] : list.split("~");
     return ids.every((id) => ID.test(id)) ? ids : [];
   }

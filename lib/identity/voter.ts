@@ -4,8 +4,7 @@
  * cannot choose who it is. The CSRF token is derived from the id, so a token
  * is only good for the browser it was issued to.
  */
-import { timingSafeEqual } from "node:crypto";
-import { HmacSha256 } from "./hmac.ts";
+import { HmacSha256, sameText } from "./hmac.ts";
 
 const ID_BYTES = 16;
 /** 128 bits of HMAC-SHA256, base64url. */
@@ -37,7 +36,7 @@ export class VoterIdentity {
     const known = this.#verified.get(cookie);
     if (known) return known;
     const match = COOKIE_VALUE.exec(cookie);
-    if (!match || !sameString(match[2], this.#sign("voter", match[1]))) return null;
+    if (!match || !sameText(match[2], this.#sign("voter", match[1]))) return null;
     if (this.#verified.size >= 10_000) this.#verified.clear();
     this.#verified.set(cookie, match[1]);
     return match[1];
@@ -55,18 +54,12 @@ export class VoterIdentity {
 
   /** Whether `token` is the one issued to this voter (constant time). */
   validToken(voterId: string, token: string | undefined): boolean {
-    return token !== undefined && sameString(token, this.csrfToken(voterId));
+    return token !== undefined && sameText(token, this.csrfToken(voterId));
   }
 
   #sign(purpose: string, voterId: string, chars = SIGNATURE_CHARS): string {
     return this.#hmac.sign(`${purpose}:${voterId}`).slice(0, chars);
   }
-}
-
-function sameString(a: string, b: string): boolean {
-  const left = new TextEncoder().encode(a);
-  const right = new TextEncoder().encode(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function base64url(bytes: Uint8Array): string {

@@ -13,7 +13,7 @@ import notFound from "../_404.tsx";
 
 export const handlers: Handlers = {
   async GET(c) {
-    const { oponn, assets, config } = c.var.deps;
+    const { oponn, assets, config } = c.get("deps");
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
     const visibility = visibilityOf(c, ballot);

@@ -21,11 +21,11 @@ export type Action = typeof ACTIONS[number];
  * routes answer exactly as an unknown ballot (404).
  */
 export async function managedBallot(c: Ctx, key?: string): Promise<Ballot | null> {
-  const { oponn } = c.var.deps;
+  const { oponn } = c.get("deps");
   const ballot = await oponn.getBallot(c.req.param("id")!);
   if (!ballot) return null;
   if (key !== undefined) return await oponn.manager.keyMatches(ballot.id, key) ? ballot : null;
-  return ballot.ownerVoter === c.var.voterId ? ballot : null;
+  return ballot.ownerVoter === c.get("voterId") ? ballot : null;
 }
 
 export function baseOf(ballot: Ballot, key?: string): string {
@@ -38,7 +38,7 @@ export async function managePage(
   base: string,
   extra: { errors?: ManagePageProps["errors"]; status?: number } = {},
 ): Promise<Response> {
-  const { oponn } = c.var.deps;
+  const { oponn } = c.get("deps");
   const done = c.req.query("done");
   const notice = done && done in NOTICES ? NOTICES[done as keyof typeof NOTICES] : undefined;
   const now = oponn.now();
@@ -53,7 +53,7 @@ export async function managePage(
       now={now}
       base={base}
       shareUrl={publicUrl(c, `/vote/${ballot.id}`)}
-      csrfToken={c.var.csrfToken}
+      csrfToken={c.get("csrfToken")}
       results={<ResultsBlock ballot={ballot} tally={tally} turnout={turnout} now={now} />}
       errors={extra.errors ?? {}}
       ended={statusOf(ballot, now) === "ended"}
@@ -77,7 +77,7 @@ export async function runAction(
   base: string,
 ): Promise<Response> {
   if (!(ACTIONS as readonly string[]).includes(action)) return notFound(c);
-  const { manager } = c.var.deps.oponn;
+  const { manager } = c.get("deps").oponn;
   const body = await readForm(c);
   let result: ActionResult;
   switch (action as Action) {
@@ -102,7 +102,7 @@ export async function runAction(
       break;
   }
   if (!result.ok) {
-    const fresh = await c.var.deps.oponn.getBallot(ballot.id) ?? ballot;
+    const fresh = await c.get("deps").oponn.getBallot(ballot.id) ?? ballot;
     return managePage(c, fresh, base, { errors: { [result.field]: result.message }, status: 400 });
   }
   if (action === "delete") return redirectAfterPost(c, "/?deleted=1");

@@ -20,7 +20,7 @@ export const handlers: Handlers = {
     // `/results/{id}.csv` and `.json` reach this route: the id segment carries the format.
     const wanted = exportOf(c.req.param("id")!);
     if (wanted) return await exportResults(c, wanted);
-    const { oponn } = c.var.deps;
+    const { oponn } = c.get("deps");
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
     const visibility = visibilityOf(c, ballot);

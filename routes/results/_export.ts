@@ -23,7 +23,7 @@ export async function exportResults(
   c: Ctx,
   wanted: { id: string; format: "csv" | "json" },
 ): Promise<Response> {
-  const { oponn } = c.var.deps;
+  const { oponn } = c.get("deps");
   const refuse = (status: number, code: string, message: string) =>
     wanted.format === "json"
       ? apiError(status, code, message)

@@ -28,19 +28,19 @@ const REFUSAL_STATUS: Record<VoteRefusal["kind"], number> = {
 
 export const handlers: Handlers = {
   async GET(c) {
-    const ballot = await c.var.deps.oponn.getBallot(c.req.param("id")!);
+    const ballot = await c.get("deps").oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
     const preview = ballotPreview(ballot, publicUrl(c, `/vote/${ballot.id}`));
     return page(c, ballot.measure, votePage(c, ballot, EMPTY, {}), 200, preview);
   },
 
   async POST(c) {
-    const { oponn, metrics } = c.var.deps;
+    const { oponn, metrics } = c.get("deps");
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
     const body = await readForm(c);
     const form = oponn.readVoteForm(ballot, (name) => fields(body, name));
-    const result = await oponn.castVote(ballot, form, c.var.voterId);
+    const result = await oponn.castVote(ballot, form, c.get("voterId"));
     if (result.ok) {
       metrics.inc("votes_accepted_total");
       rememberVote(c, ballot.id, result.choice);
@@ -50,7 +50,7 @@ export const handlers: Handlers = {
     // The database said this browser already voted: remember it, so the page says so from now on.
     if (result.kind === "duplicate") rememberVote(c, ballot.id, "");
     const errors = { [result.field]: result.message };
-    const props = { ballot, form, errors, csrfToken: c.var.csrfToken, now: oponn.now() };
+    const props = { ballot, form, errors, csrfToken: c.get("csrfToken"), now: oponn.now() };
     return pageOrFragment(
       c,
       ballot.measure,
@@ -68,13 +68,13 @@ function votePage(
   refused = false,
 ) {
   const reader = readerOf(c, ballot);
-  const { oponn } = c.var.deps;
+  const { oponn } = c.get("deps");
   return (
     <VotePage
       ballot={ballot}
       form={form}
       errors={errors}
-      csrfToken={c.var.csrfToken}
+      csrfToken={c.get("csrfToken")}
       now={oponn.now()}
       shareUrl={publicUrl(c, `/vote/${ballot.id}`)}
       manageUrl={reader.isOwner

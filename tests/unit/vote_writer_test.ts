@@ -58,3 +58,26 @@ Deno.test("VoteWriter announces each changed ballot once per committed batch", a
   // The first vote commits alone; the two that queued behind it share the next batch.
   assertEquals(announced, [["x"], ["x", "y"]]);
 });
+
+Deno.test("VoteWriter fails votes past its deadline, committing or queued, and answers no one twice", async () => {
+  let release!: () => void;
+  const hung = new Promise<void>((resolve) => (release = resolve));
+  const writer = new VoteWriter(async (votes) => {
+    await hung;
+    return votes.map((): RecordOutcome => "recorded");
+  }, { concurrency: 1, maxBatch: 100, deadlineMs: 200 });
+  const started = performance.now();
+  const committing = writer.submit(vote("b1"));
+  const queued = writer.submit(vote("b1"));
+  for (const answer of [committing, queued]) {
+    const error = await assertRejects(() => answer);
+    assertEquals((error as Error).name, "StoreUnavailableError");
+  }
+  const waited = performance.now() - started;
+  assertEquals(waited >= 200 && waited < 1_000, true, `answered after ${Math.round(waited)} ms`);
+  // The database answers late: the committing vote still counts (its caller was answered
+  // once, with the 503); the queued one never reached the database.
+  release();
+  await writer.drained();
+  assertEquals(writer.stats.votes, 1);
+});

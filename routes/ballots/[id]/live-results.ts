@@ -7,7 +7,7 @@ import notFound from "../../_404.tsx";
 
 export const handlers: Handlers = {
   async GET(c) {
-    const { oponn, draining } = c.var.deps;
+    const { oponn, draining } = c.get("deps");
     if (draining()) return c.text("Shutting down, reconnect", 503);
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);

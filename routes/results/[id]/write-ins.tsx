@@ -13,7 +13,7 @@ const PAGE_NUMBER = /^[1-9]\d{0,5}$/;
 
 export const handlers: Handlers = {
   async GET(c) {
-    const { oponn } = c.var.deps;
+    const { oponn } = c.get("deps");
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
     // Hidden results (SPEC section 6) keep every count here too: the results page says why.

@@ -6,7 +6,7 @@ import { publicUrl } from "../../../_urls.ts";
 
 export const handlers: Handlers = {
   async GET(c) {
-    const { oponn } = c.var.deps;
+    const { oponn } = c.get("deps");
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return ballotNotFound();
     return c.json(ballotJson(ballot, oponn.now(), (path) => publicUrl(c, path)), 200, {

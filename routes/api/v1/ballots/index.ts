@@ -13,7 +13,7 @@ export const handlers: Handlers = {
     const body = await readJson(c.req.raw, CreateBallotRequest);
     if (!body.ok) return body.response;
     const { form, settings } = createFormsOf(body.value);
-    const { oponn, metrics } = c.var.deps;
+    const { oponn, metrics } = c.get("deps");
     const created = await oponn.createBallot(form, settings, null);
     if (!created.ok) return createErrors(created.errors);
     metrics.inc("ballots_created_total");

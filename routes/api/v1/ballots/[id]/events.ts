@@ -10,7 +10,7 @@ import { openLiveStream } from "../../../../_live_stream.ts";
 
 export const handlers: Handlers = {
   async GET(c) {
-    const { oponn, draining } = c.var.deps;
+    const { oponn, draining } = c.get("deps");
     if (draining()) {
       return apiError(503, "shutting_down", "The server is restarting; reconnect.", null, {
         headers: { "Retry-After": "2" },

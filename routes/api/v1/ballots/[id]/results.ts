@@ -6,7 +6,7 @@ import type { Handlers } from "../../../../_context.ts";
 
 export const handlers: Handlers = {
   async GET(c) {
-    const { oponn } = c.var.deps;
+    const { oponn } = c.get("deps");
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return ballotNotFound();
     const now = oponn.now();

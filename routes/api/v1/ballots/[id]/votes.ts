@@ -13,7 +13,7 @@ export const rules: RouteRulesByMethod = { POST: { csrf: false, limit: "vote" } 
 
 export const handlers: Handlers = {
   async POST(c) {
-    const { oponn, metrics } = c.var.deps;
+    const { oponn, metrics } = c.get("deps");
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return ballotNotFound();
     // One vote per browser needs a browser: the API has none to tell apart.
