@@ -100,6 +100,85 @@ for (const factory of testDatabaseFactories()) {
   });
 
   Deno.test({
+    name:
+      `[${factory.name}] plain votes take the lean statement: same counts, turnout and audit rows as the full one; a ballot that turns out checked is retried`,
+    ignore: factory.ignore,
+    fn: async () => {
+      const target = await factory.create();
+      const db = await openDatabase({ url: target.url, dataDir: "" });
+      try {
+        const startsAt = new Date(Date.now() - 60_000);
+        const poll = { allowWriteIn: true, startsAt, endsAt: null, ...ORIGINAL };
+        const lean = await insertBallot(db.sql, "LeanLeanLeanLean", {
+          measure: "Lean",
+          options: ["a", "b", "c"],
+          kind: "approval",
+          ...poll,
+        });
+        const full = await insertBallot(db.sql, "FullFullFullFull", {
+          measure: "Full",
+          options: ["a", "b", "c"],
+          kind: "approval",
+          ...poll,
+        });
+        const votes = (ballotId: string) => [
+          { ballotId, label: "a", key: "a", writeIn: false },
+          {
+            ballotId,
+            choices: [
+              { label: "c", key: "c", writeIn: false },
+              { label: "a", key: "a", writeIn: false },
+            ],
+          },
+          { ballotId: "Missing_Missing_", label: "a", key: "a", writeIn: false },
+        ];
+        // No write-in: the lean statement.
+        assertEquals(await recordVotes(db.sql, votes(lean.id), 200), [
+          "recorded",
+          "recorded",
+          "unknown_ballot",
+        ]);
+        // A write-in in the batch: the full statement.
+        assertEquals(
+          await recordVotes(db.sql, [
+            ...votes(full.id),
+            { ballotId: full.id, label: "zed", key: "zed", writeIn: true },
+          ], 200),
+          ["recorded", "recorded", "unknown_ballot", "recorded"],
+        );
+        const audit = (ballotId: string) =>
+          db.sql<{ option_label: string; write_in: boolean; choices: string[] }[]>`
+            select option_label, write_in, choices from votes
+            where ballot_id = ${ballotId} order by id`;
+        assertEquals(await audit(lean.id), [
+          { option_label: "a", write_in: false, choices: ["a"] },
+          { option_label: "c", write_in: false, choices: ["c", "a"] },
+        ]);
+        assertEquals((await audit(full.id)).slice(0, 2), await audit(lean.id));
+        assertEquals(
+          await readTally(db.sql, lean.id),
+          (await readTally(db.sql, full.id)).filter((row) => !row.writeIn),
+        );
+        assertEquals((await readTally(db.sql, lean.id)).map((row) => row.votes), [2, 0, 1]);
+        const turnout = async (id: string) =>
+          (await db.sql<{ n: number }[]>`select turnout::int as n from ballots where id = ${id}`)[0]
+            .n;
+        assertEquals([await turnout(lean.id), await turnout(full.id)], [2, 3]);
+
+        // The server took it for an unchecked ballot; the database knows better.
+        await db.sql`update ballots set duplicate_check = 'browser' where id = ${lean.id}`;
+        assertEquals(await recordVotes(db.sql, votes(lean.id).slice(0, 1), 200), ["duplicate"]);
+        assertEquals((await readTally(db.sql, lean.id)).map((row) => row.votes), [2, 0, 1]);
+        assertEquals(await turnout(lean.id), 2, "a refused vote raises no turnout");
+        assertEquals((await audit(lean.id)).length, 2);
+      } finally {
+        await db.close();
+        await target.drop();
+      }
+    },
+  });
+
+  Deno.test({
     name: `[${factory.name}] 50 concurrent clients × 20 votes = exactly 1,000 counted`,
     ignore: factory.ignore,
     fn: async () => {
