@@ -6,7 +6,7 @@
  * live stream's own status event still replaces this island when it arrives.
  */
 import { useContext, useEffect, useState } from "preact/hooks";
-import { statusOf, statusText } from "../lib/ballots/rules.ts";
+import { statusOf, statusText } from "../lib/ballots/status.ts";
 import { Time } from "../components/Time.tsx";
 import { Arrival } from "./_arrival.ts";
 import { observeServerTime, serverNow } from "./_clock.ts";

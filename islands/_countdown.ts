@@ -1,5 +1,6 @@
 /** When a status text next changes, so a countdown wakes only then (seconds in the last minute). */
-import { type Ballot, nextTransition } from "../lib/ballots/rules.ts";
+import type { Ballot } from "../lib/ballots/types.ts";
+import { nextTransition } from "../lib/ballots/status.ts";
 
 /** The units `formatSpan` counts in, largest first: the text changes when a whole one passes. */
 const STEPS = [86_400_000, 3_600_000, 60_000, 1_000];

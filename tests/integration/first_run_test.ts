@@ -99,7 +99,8 @@ Deno.test("deno run main.ts: no warning, and the last line names a URL that answ
   let out = "";
   let err = "";
   const read = async (stream: ReadableStream<Uint8Array>, add: (text: string) => void) => {
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) add(text);
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) add(decoder.decode(chunk, { stream: true }));
   };
   const reading = Promise.all([
     read(child.stdout, (t) => out += t),
