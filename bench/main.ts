@@ -6,7 +6,9 @@
  *   http     — a bare Deno.serve answering 204: the HTTP ceiling of the load generator + runtime
  *   fanout   — N live viewers on one ballot of ONE Oponn process, votes at a steady rate:
  *              commit → last viewer latency, resident memory per idle viewer
- *   votes    — 64 voters, all on one option, full POST /vote path: votes/s, p50/p99
+ *   votes    — 64 voters, all on one option, full POST /vote path: votes/s, p50/p99; right
+ *              before it the bare floor (bench/bare_floor.ts: same parse, token check and
+ *              headers, no database, no Hono) under the same voters, and Oponn's ratio to it
  *   pgbench  — the database alone at the same concurrency: naive, insert-only, batched
  *   scaleout — the same vote load split over 2 Oponn processes sharing Postgres and Redis
  *   render   — the results page with 10 votes and with 1,000,000 votes on the ballot
@@ -43,6 +45,23 @@ export interface VoteFigures {
   counted: boolean;
   /** Oponn's CPU time (user + system, all its processes) per vote answered. */
   serverCpuUsPerVote: number;
+}
+
+/** The bare floor (bench/bare_floor.ts) under the votes phase's voters, and Oponn's ratio to it. */
+export interface BareFloorFigures {
+  votesPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  /** The floor's CPU time per answered vote. */
+  serverCpuUsPerVote: number;
+  /**
+   * The floor answered one identical vote with Oponn's status and headers (Date aside),
+   * and both refused the same vote with another token (403).
+   */
+  sameHeaders: boolean;
+  /** Oponn's votes/s over the floor's, same run. */
+  ratio?: number;
 }
 
 export interface FanoutFigures {
@@ -104,6 +123,7 @@ export interface BenchReport {
   /** RSS per idle event stream held by a bare Deno.serve (the runtime's floor). */
   sseFloor?: { streams: number; kibPerStream: number };
   votes?: VoteFigures;
+  bareFloor?: BareFloorFigures;
   pgbench?: Partial<Record<ScriptName, PgbenchResult>>;
   scaleout?: { oneProcess?: number; twoProcesses: VoteFigures; ratio?: number };
   fanout: FanoutFigures[];
@@ -162,6 +182,8 @@ const report: BenchReport = {
 class BenchFailure extends Error {}
 
 const children = new Set<Child>();
+/** The secret Oponn runs with; the bare floor signs and verifies with the same one. */
+const OPONN_SECRET = "oponn-bench-secret-0123456789abcdef";
 
 async function startOponn(dbUrl: string): Promise<{ child: Child; url: string }> {
   const child = spawnDeno("main.ts", [], {
@@ -174,7 +196,7 @@ async function startOponn(dbUrl: string): Promise<{ child: Child; url: string }>
       DATABASE_URL: dbUrl,
       REDIS_URL: options.redisUrl,
       OPONN_ENV: "test",
-      OPONN_SECRET: "oponn-bench-secret-0123456789abcdef",
+      OPONN_SECRET,
       OPONN_RATE_LIMIT: "off",
       OPONN_SKIP_CSRF: "",
     },
@@ -335,6 +357,84 @@ async function httpCeiling(): Promise<void> {
     }
   } finally {
     await stopChild(bare);
+  }
+}
+
+/** One vote's status and headers as sent, Date aside (names lower-cased). */
+function answerHeaders(head: string): string[] {
+  return head.split("\r\n").map((line, index) => {
+    if (index === 0) return line.slice(9, 12);
+    const colon = line.indexOf(":");
+    return `${line.slice(0, colon).toLowerCase()}:${line.slice(colon + 1).trim()}`;
+  }).filter((line) => !line.startsWith("date:"));
+}
+
+/**
+ * The bare floor under the votes phase's voters: first one identical vote (same
+ * cookie, token and body) to Oponn and to the floor, whose answers must match
+ * header for header, then the same closed-loop load as Oponn gets.
+ */
+async function bareFloor(base: string, path: string): Promise<BareFloorFigures> {
+  log(`votes: bare floor, ${options.voters} voters, ${options.durationS} s`);
+  const floor = spawnDeno("bench/bare_floor.ts", [], {
+    flags: ["--lock=tests/deno.lock"],
+    env: { OPONN_SECRET },
+  });
+  children.add(floor);
+  try {
+    const port = Number((await floor.waitFor(/^listening (\d+)/, 30_000))[1]);
+    const url = new URL(base);
+    const probeId = await createBallot(base, "bare floor probe", ["yes", "no"]);
+    // One voter from Oponn's page; its vote, and the same with a token that is not its own.
+    const conn = await Http1Connection.open(url.hostname, Number(url.port));
+    const page = await conn.request(encodeRequest("GET", `/vote/${probeId}`, url.host, {}))
+      .finally(() => conn.close());
+    const cookie = [...setCookies(page.head)].map(([name, value]) => `${name}=${value}`);
+    const token = csrfTokenOf(new TextDecoder().decode(page.body)) ?? "";
+    const voteWith = (sent: string) =>
+      encodeRequest("POST", `/vote/${probeId}`, url.host, {
+        Origin: url.origin,
+        Cookie: cookie.join("; "),
+        "X-CSRF-Token": sent,
+        "HX-Request": "true",
+        "Content-Type": "application/x-www-form-urlencoded",
+      }, `X-CSRF-Token=${encodeURIComponent(sent)}&option=yes`);
+    const forgedToken = (token[0] === "A" ? "B" : "A") + token.slice(1);
+    const answers = await Promise.all([url.port, String(port)].map(async (target) => {
+      const conn = await Http1Connection.open(url.hostname, Number(target));
+      try {
+        const forged = (await conn.request(voteWith(forgedToken))).status;
+        return { head: answerHeaders((await conn.request(voteWith(token))).head), forged };
+      } finally {
+        conn.close();
+      }
+    }));
+    const [oponnHead, floorHead] = answers.map((answer) => answer.head);
+    const sameHeaders = oponnHead.join("\n") === floorHead.join("\n") &&
+      answers.every((answer) => answer.forged === 403);
+    if (!sameHeaders) {
+      report.failures.push(
+        `bare floor answers unlike Oponn: Oponn [${oponnHead.join(" | ")}], floor [${
+          floorHead.join(" | ")
+        }]; a forged token: Oponn ${answers[0].forged}, floor ${answers[1].forged}`,
+      );
+    }
+    const cpuBefore = cpuMs(floor.pid);
+    const { result, histogram } = await driveVotes([`http://127.0.0.1:${port}`], path, true);
+    const cpuUsed = cpuMs(floor.pid) - cpuBefore;
+    if (result.errors > 0) {
+      report.failures.push(`bare floor errors: ${result.errors} (${result.errorSamples[0]})`);
+    }
+    return {
+      votesPerS: round(result.ok / options.durationS, 0),
+      p50Ms: round(histogram.percentile(50), 2),
+      p99Ms: round(histogram.percentile(99), 2),
+      errors: result.errors,
+      serverCpuUsPerVote: round(1000 * cpuUsed / Math.max(1, result.okTotal), 1),
+      sameHeaders,
+    };
+  } finally {
+    await stopChild(floor);
   }
 }
 
@@ -623,8 +723,14 @@ async function run(): Promise<void> {
     if (want("votes")) {
       log(`votes: ${options.voters} voters on one option, ${options.durationS} s, one process`);
       const ballotId = await createBallot(a.url, "one hot option", ["yes", "no"]);
+      await phase("bare floor", async () => {
+        report.bareFloor = await bareFloor(a.url, `/vote/${ballotId}`);
+      });
       const before = await writerStats(a.url);
       report.votes = await voteFigures(sql, ballotId, [a.url], [a.child.pid]);
+      if (report.bareFloor) {
+        report.bareFloor.ratio = round(report.votes.votesPerS / report.bareFloor.votesPerS, 2);
+      }
       const after = await writerStats(a.url);
       if (before && after) {
         const batches = after.batches - before.batches;

@@ -56,6 +56,32 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
       verdict: verdict(votes.p99Ms <= 50),
     });
   }
+  const floor = report.bareFloor;
+  if (floor) {
+    const same = floor.sameHeaders ? "answers as Oponn does" : "ANSWERS UNLIKE OPONN";
+    rows.push({
+      figure: `bare floor: Deno.serve, same form/cookie/token/headers, no DB, ${n} voters`,
+      measured: `${int(floor.votesPerS)} votes/s`,
+      compared: `p50 ${ms(floor.p50Ms, 2)}, p99 ${
+        ms(floor.p99Ms, 2)
+      }; ${floor.serverCpuUsPerVote} µs CPU/vote; ${same}`,
+      goal: "limit",
+      verdict: "",
+    });
+    if (votes) {
+      rows.push({
+        figure: "Oponn / bare floor, votes/s (same run, same voters)",
+        measured: `${floor.ratio?.toFixed(2) ?? "n/a"}x`,
+        compared: `Oponn ${int(votes.votesPerS)} votes/s, p99 ${
+          ms(votes.p99Ms, 2)
+        }, ${votes.serverCpuUsPerVote} µs CPU/vote; floor ${int(floor.votesPerS)}, p99 ${
+          ms(floor.p99Ms, 2)
+        }, ${floor.serverCpuUsPerVote} µs`,
+        goal: ">= 0.45x",
+        verdict: verdict((floor.ratio ?? 0) >= 0.45 && floor.sameHeaders),
+      });
+    }
+  }
   if (report.httpCeiling) {
     rows.push({
       figure: `HTTP ceiling: bare Deno.serve 204, ${n} connections`,
