@@ -20,7 +20,8 @@ export function BallotList({ heading, headingId, ballots, now, empty, pager }: B
         ? (
           <div class="empty panel">
             <p>no_active_ballots_found</p>
-            <a class="btn btn-primary" href="/create">initialize_ballot</a>
+            {/* `initialize_ballot` is the SPEC's name for this link: kept as its id for scripts. */}
+            <a class="btn btn-primary" href="/create" id="initialize_ballot">create_ballot</a>
           </div>
         )
         : (

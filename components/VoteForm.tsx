@@ -145,7 +145,7 @@ function WriteIn(
         <input id="option-write-in" type={type} name="option" value={WRITE_IN} checked={checked} />
         <span>write_in</span>
       </label>
-      <label class="sr-only" for="write_in_value">write_in_value</label>
+      <label class="sr-only" for="write_in_value">your_own_option</label>
       <input
         id="write_in_value"
         name="write_in_value"

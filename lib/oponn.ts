@@ -22,6 +22,7 @@ import {
 } from "./stores/ballots.ts";
 import { computeTally, type Tally, type WriteInPage } from "./results/tally.ts";
 import { type FieldValues, kindOf } from "./kinds/index.ts";
+import { INVALID_OPTION } from "./kinds/write_in.ts";
 import {
   ALREADY_VOTED,
   CODE_INVALID,
@@ -226,7 +227,7 @@ export class Oponn {
           ok: false,
           kind: "invalid",
           field: "option",
-          message: "Invalid option for this ballot",
+          message: INVALID_OPTION,
         };
     }
   }

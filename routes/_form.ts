@@ -30,19 +30,21 @@ export async function readForm(c: Ctx): Promise<FormBody> {
 async function parseForm(c: Ctx): Promise<FormBody> {
   const type = c.req.header("content-type") ?? "";
   if (!isFormType(c)) {
-    throw new HTTPException(415, { message: "Send the form as application/x-www-form-urlencoded" });
+    throw new HTTPException(415, {
+      message: "Send the form as application/x-www-form-urlencoded.",
+    });
   }
   let bytes: ArrayBuffer;
   try {
     bytes = await c.req.arrayBuffer();
   } catch {
-    throw new HTTPException(400, { message: "The form could not be read" });
+    throw new HTTPException(400, { message: "The form could not be read." });
   }
   let text: string;
   try {
     text = strictUtf8.decode(bytes);
   } catch {
-    throw new HTTPException(400, { message: "The form is not valid UTF-8" });
+    throw new HTTPException(400, { message: "The form is not valid UTF-8." });
   }
   if (!type.startsWith(URLENCODED)) refuseCostlyMultipart(type, text);
   const form = type.startsWith(URLENCODED)
@@ -55,7 +57,7 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 function tooManyFields(): HTTPException {
   return new HTTPException(400, {
-    message: `The form has too many fields (at most ${MAX_FORM_FIELDS})`,
+    message: `The form has too many fields (at most ${MAX_FORM_FIELDS}).`,
   });
 }
 
@@ -90,7 +92,7 @@ function decode(part: string): string {
   try {
     return decodeURIComponent(part.replaceAll("+", " "));
   } catch {
-    throw new HTTPException(400, { message: "The form has a broken %-escape" });
+    throw new HTTPException(400, { message: "The form has a broken %-escape." });
   }
 }
 
@@ -101,7 +103,7 @@ function decode(part: string): string {
  */
 function refuseCostlyMultipart(type: string, text: string): void {
   const boundary = /boundary="?([^";]{1,200})"?/i.exec(type)?.[1];
-  if (!boundary) throw new HTTPException(400, { message: "The form could not be read" });
+  if (!boundary) throw new HTTPException(400, { message: "The form could not be read." });
   let parts = 0;
   for (
     let at = text.indexOf(`--${boundary}`);
@@ -111,7 +113,7 @@ function refuseCostlyMultipart(type: string, text: string): void {
     if (++parts > MAX_FORM_FIELDS + 1) throw tooManyFields();
   }
   if (/;\s*filename\*?=/i.test(text)) {
-    throw new HTTPException(400, { message: "The form must not carry files" });
+    throw new HTTPException(400, { message: "The form must not carry files." });
   }
 }
 
@@ -125,7 +127,7 @@ async function parseMultipart(request: Request, bytes: ArrayBuffer): Promise<For
       body: bytes,
     }).formData();
   } catch {
-    throw new HTTPException(400, { message: "The form could not be read" });
+    throw new HTTPException(400, { message: "The form could not be read." });
   }
   const body: FormBody = Object.create(null);
   let fields = 0;

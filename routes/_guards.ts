@@ -10,7 +10,8 @@ import { field, isFormType, readForm } from "./_form.ts";
 import { CSRF_FIELD } from "./_middleware.ts";
 import { errorPage } from "./_render.tsx";
 
-const CSRF_MESSAGE = "Invalid or Missing CSRF Token";
+// The SPEC's phrase (section 4) word for word, then what to do.
+const CSRF_MESSAGE = "Invalid or Missing CSRF Token. Reload the page and try again.";
 
 /** The middleware for one method of one route, safe by default. */
 export function guardsFor(method: Method, rules: RouteRules = {}): Middleware[] {

@@ -42,12 +42,19 @@ function refuse(response: Response): { ok: false; response: Response } {
 /** Types only reach here (the rules check values): "x is required" or "x must be a string". */
 function shapeMessage(body: unknown, issue: z.core.$ZodIssue): FieldMessage {
   const field = issue.path.map(String).join(".") || "body";
-  if (issue.code !== "invalid_type") return { field, message: `${field}: ${issue.message}` };
+  if (issue.code !== "invalid_type") {
+    return { field, message: sentence(`${field}: ${issue.message}`) };
+  }
   let value: unknown = body;
   for (const key of issue.path) value = (value as Record<PropertyKey, unknown>)?.[key];
-  if (value === undefined) return { field, message: `${field} is required` };
+  if (value === undefined) return { field, message: `${field} is required.` };
   const expected = issue.expected === "array" ? "an array" : `a ${issue.expected}`;
-  return { field, message: `${field} must be ${expected}` };
+  return { field, message: `${field} must be ${expected}.` };
+}
+
+/** A message as the others read: ending with a full stop. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 /** API field names where the form's differ. */

@@ -108,7 +108,7 @@ export const BallotIdParams = z.object({
 export const ErrorBody = z.object({
   error: z.object({
     code: z.string().openapi({ example: "invalid_vote" }),
-    message: z.string().openapi({ example: "Invalid option for this ballot" }),
+    message: z.string().openapi({ example: "Invalid option for this ballot." }),
     field: z.string().nullable().openapi({ example: "option" }),
     details: z.array(z.object({ field: z.string(), message: z.string() })).optional().openapi({
       description: "Every field refused, when a request has more than one error.",

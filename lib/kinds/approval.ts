@@ -8,9 +8,9 @@ import { computeTally } from "../results/tally.ts";
 import type { KindModule, OptionChoice } from "./types.ts";
 import { invalidOption, readWriteIn } from "./write_in.ts";
 
-export const CHOOSE_ONE = "Choose at least one option";
+export const CHOOSE_ONE = "Choose at least one option.";
 // Worded exactly as SPEC section 7 has it, whatever N.
-export const chooseAtMost = (n: number) => `Choose at most ${n} options`;
+export const chooseAtMost = (n: number) => `Choose at most ${n} options.`;
 
 export const approval: KindModule = {
   name: "approval",

@@ -37,7 +37,7 @@ export function checkKindSettings(
 } {
   const name = kindRaw.trim() === "" ? "single" : kindRaw.trim();
   if (!(KIND_NAMES as string[]).includes(name)) {
-    return { ok: false, errors: { kind: "must be single, approval or ranked" } };
+    return { ok: false, errors: { kind: "Kind must be single, approval or ranked." } };
   }
   const kind = name as BallotKind;
   const raw = maxChoicesRaw.trim();
@@ -47,7 +47,8 @@ export function checkKindSettings(
     return {
       ok: false,
       errors: {
-        max_choices: `must be a whole number from 1 to ${MAX_CHOICES}, or empty for no cap`,
+        max_choices:
+          `Max choices must be a whole number from 1 to ${MAX_CHOICES}, or empty for no cap.`,
       },
     };
   }

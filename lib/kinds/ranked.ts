@@ -11,11 +11,12 @@ import { shareOf } from "../results/tally.ts";
 import type { VoteRefusal } from "../votes/rules.ts";
 import { type RankingCount, runInstantRunoff } from "./runoff.ts";
 import type { KindModule } from "./types.ts";
+import { INVALID_OPTION } from "./write_in.ts";
 
-export const RANK_ONE = "Rank at least one option";
-export const RANK_ONCE = "Each rank can be used once";
-export const OPTION_ONCE = "Each option can be ranked once";
-export const rankRange = (n: number) => `Each rank must be a number from 1 to ${n}`;
+export const RANK_ONE = "Rank at least one option.";
+export const RANK_ONCE = "Each rank can be used once.";
+export const OPTION_ONCE = "Each option can be ranked once.";
+export const rankRange = (n: number) => `Each rank must be a number from 1 to ${n}.`;
 
 const refuse = (message: string): VoteRefusal => ({ kind: "invalid", field: "ranking", message });
 
@@ -72,7 +73,7 @@ function fromList(ballot: Ballot, values: string[]): string[] | VoteRefusal {
   for (const value of values) {
     if (value === "") continue;
     const label = findOption(ballot.options, value);
-    if (label === undefined) return refuse("Invalid option for this ballot");
+    if (label === undefined) return refuse(INVALID_OPTION);
     if (labels.includes(label)) return refuse(OPTION_ONCE);
     labels.push(label);
   }

@@ -266,7 +266,7 @@ export async function writeInAndEscaping(browser: Browser, server: TestServer): 
   await page.click("#cast-vote");
   const error = page.locator("#write_in_value-error");
   await error.waitFor();
-  assertEquals(await error.textContent(), "Write-in value required");
+  assertEquals(await error.textContent(), "Write-in value required: type your option.");
   assertEquals(
     await page.getAttribute("#write_in_value", "aria-describedby"),
     "write_in_value-error",

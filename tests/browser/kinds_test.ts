@@ -137,7 +137,7 @@ Deno.test({
         await page.selectOption('select[name="rank_2"]', "1");
         await page.click("#vote-form button[type=submit]");
         await page.locator("#ranking-error").waitFor();
-        assertEquals(await page.textContent("#ranking-error"), "Each rank can be used once");
+        assertEquals(await page.textContent("#ranking-error"), "Each rank can be used once.");
         assertEquals(await page.inputValue('select[name="rank_0"]'), "1");
         await page.selectOption('select[name="rank_0"]', "2");
         await page.click("#vote-form button[type=submit]");

@@ -264,10 +264,10 @@ Deno.test({
       await t.step("types: a missing or mistyped field is named", async () => {
         const missing = await create({ measure: "Lunch?" });
         error(missing, 400, "invalid_request", "options");
-        assertEquals(missing.json.error.message, "options is required");
+        assertEquals(missing.json.error.message, "options is required.");
         const wrong = await create({ measure: 42, options: "a, b" });
         error(wrong, 400, "invalid_request", "measure");
-        assertEquals(wrong.json.error.message, "measure must be a string");
+        assertEquals(wrong.json.error.message, "measure must be a string.");
         assertEquals(wrong.json.error.details.map((d: { field: string }) => d.field), [
           "measure",
           "options",
@@ -372,11 +372,11 @@ Deno.test({
         error(await vote(id, { option: "sushi" }), 400, "invalid_vote", "option");
         assertEquals(
           (await vote(id, { option: "sushi" })).json.error.message,
-          "Invalid option for this ballot",
+          "Invalid option for this ballot.",
         );
         const writeIn = await vote(id, { option: "__write_in__", write_in_value: "sushi" });
         error(writeIn, 400, "invalid_vote", "option");
-        assertEquals(writeIn.json.error.message, "Write-in votes are not allowed for this ballot");
+        assertEquals(writeIn.json.error.message, "Write-in votes are not allowed for this ballot.");
         error(await vote(id, { option: 3 }), 400, "invalid_request", "option");
         error(await vote(id, "{oops"), 400, "malformed_json", null);
         error(await vote("AAAAAAAAAAAAAAAA", { option: "tacos" }), 404, "not_found", null);
@@ -385,9 +385,9 @@ Deno.test({
         const open = (await create(createBody({ allow_write_in: true }))).json.id;
         const empty = await vote(open, { option: "__write_in__", write_in_value: "<b></b>" });
         error(empty, 400, "invalid_vote", "write_in_value");
-        assertEquals(empty.json.error.message, "Write-in value required");
+        assertEquals(empty.json.error.message, "Write-in value required: type your option.");
         const long = await vote(open, { option: "__write_in__", write_in_value: "y".repeat(65) });
-        assertEquals(long.json.error.message, "at most 64 characters");
+        assertEquals(long.json.error.message, "The write-in can have at most 64 characters.");
         assertEquals(
           (await vote(open, { option: "__write_in__", write_in_value: "sushi" })).status,
           201,
@@ -478,9 +478,9 @@ Deno.test({
           const aid = approval.json.id;
           const tooMany = await vote(aid, { options: ["tacos", "pizza", "sushi, with rice"] });
           error(tooMany, 400, "invalid_vote", "option");
-          assertEquals(tooMany.json.error.message, "Choose at most 2 options");
+          assertEquals(tooMany.json.error.message, "Choose at most 2 options.");
           const none = await vote(aid, { options: [] });
-          assertEquals(none.json.error.message, "Choose at least one option");
+          assertEquals(none.json.error.message, "Choose at least one option.");
           assertEquals((await vote(aid, { options: ["tacos", "sushi, with rice"] })).status, 201);
           assertEquals((await vote(aid, { options: ["tacos"] })).status, 201);
           const approved = await checked(
@@ -498,7 +498,7 @@ Deno.test({
           const rid = ranked.json.id;
           const empty = await vote(rid, { ranking: [] });
           error(empty, 400, "invalid_vote", empty.json.error.field);
-          assertEquals(empty.json.error.message, "Rank at least one option");
+          assertEquals(empty.json.error.message, "Rank at least one option.");
           for (const ranking of [["a", "b"], ["b", "a"], ["c", "b"], ["a"], ["c", "b", "a"]]) {
             assertEquals((await vote(rid, { ranking })).status, 201, ranking.join(">"));
           }

@@ -46,17 +46,17 @@ Deno.test("ballot kinds over HTTP", async (t) => {
 
       const none = await vote(id, { option: [] as unknown as string });
       assertEquals(none.status, 400);
-      assertStringIncludes(none.html, "Choose at least one option");
+      assertStringIncludes(none.html, "Choose at least one option.");
       const three = await vote(id, { option: ["alpha", "beta", "gamma"] });
       assertEquals(three.status, 400);
-      assertStringIncludes(three.html, "Choose at most 2 options");
+      assertStringIncludes(three.html, "Choose at most 2 options.");
       // A write-in counts as one choice.
       const withWriteIn = await vote(id, {
         option: ["alpha", "beta", "__write_in__"],
         write_in_value: "delta",
       });
       assertEquals(withWriteIn.status, 400);
-      assertStringIncludes(withWriteIn.html, "Choose at most 2 options");
+      assertStringIncludes(withWriteIn.html, "Choose at most 2 options.");
 
       assertEquals((await vote(id, { option: ["alpha", "beta"] })).status, 303);
       assertEquals((await vote(id, { option: ["alpha"] })).status, 303);
@@ -84,12 +84,12 @@ Deno.test("ballot kinds over HTTP", async (t) => {
 
       const empty = await vote(id, { rank_0: "", rank_1: "", rank_2: "" });
       assertEquals(empty.status, 400);
-      assertStringIncludes(empty.html, "Rank at least one option");
+      assertStringIncludes(empty.html, "Rank at least one option.");
       const twice = await vote(id, { rank_0: "1", rank_1: "1", rank_2: "" });
       assertEquals(twice.status, 400);
-      assertStringIncludes(twice.html, "Each rank can be used once");
+      assertStringIncludes(twice.html, "Each rank can be used once.");
       const noRanking = await vote(id, {});
-      assertStringIncludes(noRanking.html, "Rank at least one option");
+      assertStringIncludes(noRanking.html, "Rank at least one option.");
       const unknown = await vote(id, { ranking: ["alpha", "omega"] });
       assertEquals(unknown.status, 400);
 
@@ -126,7 +126,7 @@ Deno.test("ballot kinds over HTTP", async (t) => {
         kind: "plurality",
       });
       assertEquals(bad.status, 200);
-      assertStringIncludes(await bad.text(), "must be single, approval or ranked");
+      assertStringIncludes(await bad.text(), "Kind must be single, approval or ranked.");
     },
 
     async "the create form: kinds, option rows, and more rows without JavaScript"() {
@@ -163,7 +163,7 @@ Deno.test("ballot kinds over HTTP", async (t) => {
       });
       assertEquals(response.status, 200);
       const fragment = await response.text();
-      assertStringIncludes(fragment, "Each rank can be used once");
+      assertStringIncludes(fragment, "Each rank can be used once.");
       assert(!fragment.includes("<html"), "the fragment alone");
       assertStringIncludes(fragment, 'data-island="RankedBallot"');
     },

@@ -51,7 +51,7 @@ Deno.test("approval: each option once, a write-in naming an option merges into i
   assertEquals(validateCast(b, three, NOW), {
     kind: "invalid",
     field: "option",
-    message: "Choose at most 2 options",
+    message: "Choose at most 2 options.",
   });
 });
 
@@ -83,12 +83,12 @@ Deno.test("ranked: `ranking` wins over the selects; selects order by rank with g
   assertEquals(read({ rank_0: "5", rank_1: "" }), {
     kind: "invalid",
     field: "ranking",
-    message: "Each rank must be a number from 1 to 3",
+    message: "Each rank must be a number from 1 to 3.",
   });
   assertEquals(read({ rank_0: "3", rank_2: "1" }).summary, "Gamma > Alpha");
-  assertEquals(read({ rank_0: "2", rank_2: "2" }).message, "Each rank can be used once");
-  assertEquals(read({ ranking: ["beta", "BETA"] }).message, "Each option can be ranked once");
-  assertEquals(read({}).message, "Rank at least one option");
+  assertEquals(read({ rank_0: "2", rank_2: "2" }).message, "Each rank can be used once.");
+  assertEquals(read({ ranking: ["beta", "BETA"] }).message, "Each option can be ranked once.");
+  assertEquals(read({}).message, "Rank at least one option.");
 });
 
 Deno.test("ranked: results map ranking keys to labels and run the runoff", () => {

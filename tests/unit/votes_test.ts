@@ -28,42 +28,42 @@ Deno.test("validateVote() refuses with the messages of the spec", () => {
   assertEquals(vote("tacos"), {
     kind: "invalid",
     field: "option",
-    message: "Invalid option for this ballot",
+    message: "Invalid option for this ballot.",
   });
   assertEquals(vote(""), {
     kind: "invalid",
     field: "option",
-    message: "Invalid option for this ballot",
+    message: "Invalid option for this ballot.",
   });
   assertEquals(vote(WRITE_IN, "  "), {
     kind: "invalid",
     field: "write_in_value",
-    message: "Write-in value required",
+    message: "Write-in value required: type your option.",
   });
   assertEquals(vote(WRITE_IN, "<b></b>"), {
     kind: "invalid",
     field: "write_in_value",
-    message: "Write-in value required",
+    message: "Write-in value required: type your option.",
   });
   assertEquals(vote(WRITE_IN, "x".repeat(65)), {
     kind: "invalid",
     field: "write_in_value",
-    message: "at most 64 characters",
+    message: "The write-in can have at most 64 characters.",
   });
   assertEquals(vote(WRITE_IN, `<b>${"x".repeat(5_000)}</b>`), {
     kind: "invalid",
     field: "write_in_value",
-    message: "at most 64 characters",
+    message: "The write-in can have at most 64 characters.",
   });
   assertEquals(vote("pizza "), {
     kind: "invalid",
     field: "option",
-    message: "Invalid option for this ballot",
+    message: "Invalid option for this ballot.",
   });
   assertEquals(vote(WRITE_IN, "tacos", { ...ballot, allowWriteIn: false }), {
     kind: "invalid",
     field: "option",
-    message: "Write-in votes are not allowed for this ballot",
+    message: "Write-in votes are not allowed for this ballot.",
   });
   assertEquals(vote("pizza", "", ballot, new Date("2026-11-28T10:00:00Z")), {
     kind: "closed",

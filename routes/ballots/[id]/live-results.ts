@@ -8,7 +8,7 @@ import notFound from "../../_404.tsx";
 export const handlers: Handlers = {
   async GET(c) {
     const { oponn, draining } = c.get("deps");
-    if (draining()) return c.text("Shutting down, reconnect", 503);
+    if (draining()) return c.text("The server is restarting; reconnect.", 503);
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
     // Fixed at join: a viewer who may not see counts is served the hidden render.
