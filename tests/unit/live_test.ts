@@ -129,3 +129,41 @@ Deno.test("LiveHub drops a viewer that cannot keep up", async () => {
   assertEquals(hub.stats().viewers, 0);
   await hub.close();
 });
+
+Deno.test("LiveHub writes a flush in slices: other work runs between them, every viewer gets each flush once, in order", async () => {
+  const ballot = fakeBallot();
+  const hub = new LiveHub({
+    render: ballot.render,
+    transport: new InProcessTransport(),
+    flushIntervalMs: 10,
+    sliceSize: 100,
+  });
+  const viewers = Array.from({ length: 1_000 }, () => new RecordingViewer());
+  for (const viewer of viewers) await hub.join("b1", viewer);
+  // A timer set as the flush begins stands for a vote waiting on the event loop.
+  let otherWorkRan = false;
+  let writtenBeforeOtherWork = -1;
+  let writes = 0;
+  for (const viewer of viewers) {
+    const send = viewer.send.bind(viewer);
+    viewer.send = (chunk) => {
+      if (writes++ === 0) setTimeout(() => (otherWorkRan = true, writtenBeforeOtherWork = writes));
+      return send(chunk);
+    };
+  }
+  await hub.publish("b1", ballot.vote());
+  await hub.publish("b1", ballot.vote());
+  await tick(300);
+  assert(otherWorkRan, "the timer ran");
+  assert(
+    writtenBeforeOtherWork <= 100,
+    `a timer set at the first write waited for ${writtenBeforeOtherWork} writes`,
+  );
+  for (const viewer of viewers) {
+    const ids = viewer.chunks.map((chunk) => /^id: (\d+)$/m.exec(chunk)?.[1]);
+    assertEquals(ids.at(-1), "2", "the last flush reached every viewer");
+    assertEquals(ids, [...ids].sort(), "flushes in order");
+    assertEquals(new Set(ids).size, ids.length, "no flush twice");
+  }
+  await hub.close();
+});
