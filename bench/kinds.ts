@@ -300,7 +300,7 @@ async function runKind(
   if (!exact) {
     state.exact = false;
     options.fail(
-      `kinds ${kind}, round ${state.rounds.length}: counted ${counted}, turnout ${stored.turnout}, ` +
+      `kinds ${kind}, round ${state.rounds.length}: counter ${counted}, turnout ${stored.turnout}, ` +
         `audit rows ${stored.auditRows} != ${state.acknowledged} votes acknowledged`,
     );
   }

@@ -73,8 +73,8 @@ export interface RunoffOptions {
 }
 
 const REPETITIONS = {
-  smoke: { pure: 25, tally: 8, snapshot: 8, warmup: 3 },
-  full: { pure: 400, tally: 120, snapshot: 120, warmup: 20 },
+  smoke: { pure: 25, pureWarmup: 15, tally: 8, snapshot: 8, warmup: 3 },
+  full: { pure: 400, pureWarmup: 20, tally: 120, snapshot: 120, warmup: 20 },
 };
 
 interface Seeded {
@@ -161,8 +161,8 @@ export async function runoffPhase(
         got.winners.join() !== want.winners.join()
       ) {
         options.fail(
-          `runoff: ${entry.spec.distinct}/${entry.spec.ballots}: the tally read from Postgres ` +
-            `does not give the pure runoff's rounds (${got?.total} ballots, ${got?.rounds.length} rounds)`,
+          `runoff: ${entry.spec.distinct}/${entry.spec.ballots} (${entry.spec.counts}): the counters read from Postgres ` +
+            `do not give the pure runoff's rounds (${got?.total} ballots, ${got?.rounds.length} rounds)`,
         );
       }
       const snapshot = await render(entry.ballotId);
@@ -187,11 +187,11 @@ export async function runoffPhase(
     };
     const rotate = <T>(items: T[], by: number) =>
       items.map((_, i) => items[(i + by) % items.length]);
-    for (let i = 0; i < reps.warmup + reps.pure; i++) {
+    for (let i = 0; i < reps.pureWarmup + reps.pure; i++) {
       for (const entry of rotate(seeded, i)) {
         await time(
           entry.times.pure,
-          i >= reps.warmup,
+          i >= reps.pureWarmup,
           () => runInstantRunoff(OPTIONS, entry.rankings),
         );
       }
