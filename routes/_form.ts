@@ -89,6 +89,8 @@ function parseUrlEncoded(text: string): FormBody {
 }
 
 function decode(part: string): string {
+  // Most names and many values need no decoding at all.
+  if (part.indexOf("%") < 0 && part.indexOf("+") < 0) return part;
   try {
     return decodeURIComponent(part.replaceAll("+", " "));
   } catch {

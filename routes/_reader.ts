@@ -30,11 +30,15 @@ const COOKIE_OPTIONS = { path: "/", httpOnly: true, sameSite: "Lax" as const };
 export function rememberVote(c: Ctx, ballotId: string, choice: string): void {
   const { voted, config } = c.get("deps");
   const secure = config.env === "production";
-  setCookie(c, votedCookieName(c), voted.add(c.get("voterId"), votedIds(c), ballotId), {
-    ...COOKIE_OPTIONS,
-    secure,
-    maxAge: 400 * 86_400,
-  });
+  const ids = votedIds(c);
+  // A browser voting again on its latest ballot already holds this very value (signed).
+  if (ids.at(-1) !== ballotId) {
+    setCookie(c, votedCookieName(c), voted.add(c.get("voterId"), ids, ballotId), {
+      ...COOKIE_OPTIONS,
+      secure,
+      maxAge: 400 * 86_400,
+    });
+  }
   // Read by the results page right after the redirect, then dropped; never stored server-side.
   setCookie(c, CHOICE_COOKIE, encodeChoice(choice), {
     ...COOKIE_OPTIONS,
