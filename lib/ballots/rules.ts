@@ -1,6 +1,6 @@
 /** Ballot types and the pure rules around them: validation, status, time formatting. */
 
-import type { Ballot, NewBallot } from "./types.ts";
+import type { NewBallot } from "./types.ts";
 import {
   codePointLength,
   forbiddenIn,
@@ -13,7 +13,6 @@ import { checkKindSettings } from "../kinds/index.ts";
 import { isTimeZone, wallTimeToInstant } from "./zones.ts";
 export type { Ballot, BallotStatus, NewBallot } from "./types.ts";
 export { formatSpan, nextTransition, statusOf, statusText } from "./status.ts";
-import type { BallotStatus } from "./types.ts";
 
 /** The raw create form, exactly as typed: re-rendered on error. */
 export interface CreateBallotForm {
