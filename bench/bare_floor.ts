@@ -5,7 +5,8 @@
  * the signed voter cookie and the CSRF token with the same code Oponn uses
  * (lib/identity/voter.ts, same OPONN_SECRET), reads the urlencoded form as
  * strict UTF-8 with the same kind of parser, signs the "voted" cookie
- * (lib/identity/voted.ts) and answers 204 with the same headers, in the same
+ * (lib/identity/voted.ts) unless it already ends with this ballot (as
+ * routes/_reader.ts does) and answers 204 with the same headers, in the same
  * order, as Oponn in OPONN_ENV=test: HX-Redirect, two Set-Cookie, the
  * security headers. GET /vote/{id} hands out the cookie and token like the
  * vote page (a minimal page), so the bench's voters set up as they do against
@@ -56,6 +57,12 @@ function parseCookies(header: string | null): Map<string, string> {
   return cookies;
 }
 
+/** A form name or value; one without escapes needs no decoding (as in routes/_form.ts). */
+function decode(part: string): string {
+  if (part.indexOf("%") < 0 && part.indexOf("+") < 0) return part;
+  return decodeURIComponent(part.replaceAll("+", " "));
+}
+
 /** Strict urlencoded parse (a broken %-escape throws), keys on a prototype-less object. */
 function parseForm(text: string): Record<string, string> {
   const form: Record<string, string> = Object.create(null);
@@ -67,8 +74,8 @@ function parseForm(text: string): Record<string, string> {
       if (++fields > MAX_FORM_FIELDS) throw new Error("too many fields");
       const pair = text.slice(start, end);
       const eq = pair.indexOf("=");
-      const key = decodeURIComponent((eq < 0 ? pair : pair.slice(0, eq)).replaceAll("+", " "));
-      const value = eq < 0 ? "" : decodeURIComponent(pair.slice(eq + 1).replaceAll("+", " "));
+      const key = decode(eq < 0 ? pair : pair.slice(0, eq));
+      const value = eq < 0 ? "" : decode(pair.slice(eq + 1));
       if (!(key in form)) form[key] = value;
     }
     start = end + 1;
@@ -131,17 +138,20 @@ async function vote(request: Request, ballotId: string): Promise<Response> {
   if (!identity.validToken(voterId, sent)) return refuse(403);
   const option = form.option ?? "";
   if (option === "" || option.length > 2000) return refuse(400);
-  const votedCookie = voted.add(voterId, voted.read(voterId, cookies.get("oponn_voted")), ballotId);
   const redirect = `/results/${ballotId}`;
-  const answer: [string, string][] = [
-    ["HX-Redirect", redirect],
-    ["Set-Cookie", `oponn_voted=${votedCookie}; ${YEAR_COOKIE}`],
+  const answer: [string, string][] = [["HX-Redirect", redirect]];
+  // Like routes/_reader.ts rememberVote: a new signed list unless it already ends with this ballot.
+  const ids = voted.read(voterId, cookies.get("oponn_voted"));
+  if (ids.at(-1) !== ballotId) {
+    answer.push(["Set-Cookie", `oponn_voted=${voted.add(voterId, ids, ballotId)}; ${YEAR_COOKIE}`]);
+  }
+  answer.push(
     [
       "Set-Cookie",
       `oponn_choice=${encodeChoice(option)}; Max-Age=300; Path=${redirect}; HttpOnly; SameSite=Lax`,
     ],
     ...SECURITY,
-  ];
+  );
   if (headers.get("hx-request") !== "true") answer[0] = ["Location", redirect];
   return new Response(null, {
     status: headers.get("hx-request") === "true" ? 204 : 303,
