@@ -85,6 +85,17 @@ export interface FanoutFigures {
   openSeconds: number;
   /** Oponn's CPU use while the votes ran (100 = one core). */
   serverCpuPercent: number;
+  /** Then `voters` voters as fast as answers come, the viewers still watching every flush. */
+  saturated: {
+    voters: number;
+    votesPerS: number;
+    voteP50Ms: number;
+    voteP99Ms: number;
+    deliveryP50Ms: number;
+    deliveryP99Ms: number;
+    undelivered: number;
+    errors: number;
+  };
 }
 
 export interface RenderFigures {
@@ -505,6 +516,29 @@ async function fanout(base: string, pid: number, viewers: number): Promise<Fanou
     );
     // The last votes' update is at most a flush interval and a broadcast away.
     await settle(2_000);
+    // The same viewers while voters vote as fast as answers come: does broadcasting stall votes?
+    const saturated = await runToResult<VotersResult>(
+      "bench/voters.ts",
+      {
+        targets: [base],
+        path: `/vote/${ballotId}`,
+        option: "yes",
+        connections: options.voters,
+        warmupMs: 0,
+        durationMs: phaseMs,
+        setup: true,
+        recordTimes: true,
+      } satisfies VotersConfig,
+      phaseMs + 60_000,
+    );
+    if (saturated.errors > 0) {
+      report.failures.push(
+        `fan-out saturated vote errors: ${saturated.errors} (${
+          saturated.errorSamples.join(" | ")
+        })`,
+      );
+    }
+    await settle(2_000);
     const results = await Promise.all(clients.map(async (child) => {
       await child.write("stop\n");
       return JSON.parse((await child.waitFor(/^RESULT (.*)$/, 60_000))[1]) as ViewersResult;
@@ -512,6 +546,7 @@ async function fanout(base: string, pid: number, viewers: number): Promise<Fanou
     const lost = results.reduce((sum, part) => sum + part.lost, 0);
     const deliveries = mergeDeliveries(results);
     const { latenciesMs, undelivered } = voteLatencies(votes.answeredAt ?? [], deliveries, opened);
+    const loaded = voteLatencies(saturated.answeredAt ?? [], deliveries, opened, votes.okTotal);
     return {
       viewers,
       opened,
@@ -531,6 +566,16 @@ async function fanout(base: string, pid: number, viewers: number): Promise<Fanou
       kibPerViewer: round((rssAfterKiB - rssBeforeKiB) / Math.max(1, opened), 1),
       openSeconds: round(openSeconds, 1),
       serverCpuPercent,
+      saturated: {
+        voters: options.voters,
+        votesPerS: round(saturated.okTotal / options.durationS, 0),
+        voteP50Ms: round(Histogram.from(saturated.latency).percentile(50), 1),
+        voteP99Ms: round(Histogram.from(saturated.latency).percentile(99), 1),
+        deliveryP50Ms: round(percentileOf(loaded.latenciesMs, 50), 1),
+        deliveryP99Ms: round(percentileOf(loaded.latenciesMs, 99), 1),
+        undelivered: loaded.undelivered,
+        errors: saturated.errors,
+      },
     };
   } finally {
     await Promise.all(clients.map((child) => stopChild(child)));

@@ -141,6 +141,18 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
       goal: "p99 <= 1 s",
       verdict: verdict(fan.p99Ms <= 1000 && fan.undelivered === 0),
     });
+    const loaded = fan.saturated;
+    rows.push({
+      figure: `vote latency, ${loaded.voters} voters flat out, ${
+        int(fan.viewers)
+      } viewers: p50 / p99`,
+      measured: `${ms(loaded.voteP50Ms, 1)} / ${ms(loaded.voteP99Ms, 1)}`,
+      compared: `${int(loaded.votesPerS)} votes/s, ${loaded.errors} errors; commit -> last viewer ${
+        ms(loaded.deliveryP50Ms, 0)
+      } / ${ms(loaded.deliveryP99Ms, 0)}, ${loaded.undelivered} undelivered`,
+      goal: full ? "p99 <= 50 ms" : "",
+      verdict: full ? verdict(loaded.voteP99Ms <= 50 && loaded.errors === 0) : "",
+    });
     rows.push({
       figure: `memory per idle viewer (${int(fan.viewers)})`,
       measured: `${fan.kibPerViewer.toFixed(1)} KiB`,

@@ -82,7 +82,7 @@ interface BallotState {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Measured by `deno task bench` (fanout): small enough that a vote waits a slice, not a flush. */
-const DEFAULT_SLICE_SIZE = 500;
+const DEFAULT_SLICE_SIZE = 100;
 
 /** A macrotask turn: I/O and timers run before the next slice. */
 function yieldToEventLoop(): Promise<void> {
