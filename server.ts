@@ -44,7 +44,15 @@ export interface OponnServer {
   deps: AppDeps;
   /** Runs one reaper cycle now (the cron does this every minute). */
   reap(): ReturnType<typeof reap>;
-  /** Stops taking streams, ends them, waits for votes in flight, closes connections. */
+  /**
+   * Starts draining (SIGTERM): /readyz answers 503, live streams end (their
+   * clients reconnect, to another process behind nginx) and new ones are
+   * refused with 503, and every response carries `Connection: close`, so that
+   * keep-alive clients and nginx stop reusing connections to this process.
+   * Votes are still taken and recorded meanwhile. Resolves once the streams ended.
+   */
+  drain(): Promise<void>;
+  /** Drains, waits for requests and votes in flight, then closes connections. */
   close(): Promise<void>;
   startedInMs: number;
   /** The caps derived from the descriptor limit, for the start-up line. */
@@ -75,6 +83,18 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const redis = config.redisUrl ? new RedisTransport(config.redisUrl) : undefined;
   const transport: LiveTransport = redis ?? new InProcessTransport();
+  // The hub's view of the transport: ending the streams (hub.close) leaves it
+  // open, so that votes acknowledged while draining still reach the viewers of
+  // other processes; close() closes it once the writer has drained.
+  const hubTransport: LiveTransport = {
+    listen: (listener) => transport.listen(listener),
+    publish: (ballotId, version) => transport.publish(ballotId, version),
+    publishBallot: (ballotId) => transport.publishBallot(ballotId),
+    subscribe: (ballotId) => transport.subscribe(ballotId),
+    unsubscribe: (ballotId) => transport.unsubscribe(ballotId),
+    subscriptions: () => transport.subscriptions(),
+    close: () => Promise.resolve(),
+  };
   const writer = new VoteWriter((votes) => recordVotes(db.sql, votes, MAX_WRITE_INS), {
     // One transaction at a time: votes for a popular option all wait on that
     // option's counter row, so parallel batches only serialise in Postgres while
@@ -115,7 +135,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
   );
   const hub = new LiveHub({
     render,
-    transport,
+    transport: hubTransport,
     onBallotChanged: (ballotId) => oponn.cache.delete(ballotId),
     onResync: () => oponn.cache.clear(),
     ...options.live,
@@ -187,7 +207,8 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
   const fetch = async (request: Request, info?: Deno.ServeHandlerInfo) => {
     inFlight++;
     try {
-      return await guarded.fetch(request, info);
+      const response = await guarded.fetch(request, info);
+      return draining ? closingConnection(response) : response;
     } finally {
       if (--inFlight === 0) idle.splice(0).forEach((resolve) => resolve());
     }
@@ -201,21 +222,41 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
       });
     });
 
+  let streamsEnded: Promise<void> | undefined;
+  const drain = () => {
+    draining = true;
+    return (streamsEnded ??= hub.close());
+  };
+
   return {
     fetch,
     deps,
     reap: () => reap(reapDeps),
+    drain,
     async close() {
-      draining = true;
-      await hub.close();
+      await drain();
       await quiet(8_000);
       idle = [];
       guarded.close();
       await writer.drained();
+      await transport.close();
       await db.close();
       if (buckets instanceof RedisBuckets) buckets.close();
     },
     startedInMs: Math.round(performance.now() - started),
     budget,
   };
+}
+
+/** The response, asking the client to close the connection after it. */
+function closingConnection(response: Response): Response {
+  try {
+    response.headers.set("Connection", "close");
+    return response;
+  } catch {
+    // Immutable headers (a Response.redirect or a fetched response): a copy.
+    const copy = new Response(response.body, response);
+    copy.headers.set("Connection", "close");
+    return copy;
+  }
 }

@@ -57,6 +57,45 @@ export function reason(error: Error): string {
   return error.message.replace(/^Error: /, "");
 }
 
+/**
+ * After SIGTERM, `deno run main.ts` goes on answering (draining: /readyz 503,
+ * streams ended, `Connection: close` on every response) this long before it
+ * stops listening. nginx closes an idle upstream connection after 4 s
+ * (`keepalive_timeout` of the upstream block in deploy/nginx.conf), and one it
+ * reuses meanwhile is answered with `Connection: close`: when the listener
+ * closes, nginx holds no idle connection to this process, so it cannot send a
+ * vote on a connection the process is closing (a 502 nginx may not retry: the
+ * vote might have been recorded). New connections are refused from then on,
+ * which nginx retries on another replica. tests/integration/nginx_test.ts
+ * checks that this outlasts the upstream keepalive_timeout.
+ */
+export const LAME_DUCK_MS = 5_000;
+
+/**
+ * `deno serve --parallel` runs one copy of serve.ts per worker, and
+ * `Deno.exit` in any of them ends the whole process: each worker says when it
+ * has drained, and the one that sees every worker drained exits 0. Create it
+ * at start (a message sent before a worker listens is not delivered to it).
+ */
+export function exitWhenAllDrained(workers: number): () => void {
+  const channel = new BroadcastChannel("oponn-workers-drained");
+  let others = 0;
+  let mine = false;
+  const check = () => {
+    if (mine && others >= workers - 1) Deno.exit(0);
+  };
+  channel.onmessage = () => {
+    others++;
+    check();
+  };
+  return () => {
+    if (mine) return;
+    mine = true;
+    channel.postMessage("drained");
+    check();
+  };
+}
+
 /** Wait before listening again: long enough not to spin, short next to a client's retry. */
 const RELISTEN_MS = 250;
 
