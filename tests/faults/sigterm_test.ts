@@ -68,6 +68,13 @@ async function sigterm(label: string, parallel?: { workers: number }) {
 
     const termAt = performance.now();
     oponn.kill("SIGTERM");
+    // `deno run main.ts` drains while still listening: /readyz says so, and the
+    // answer tells the client (nginx) not to reuse the connection. (Deno leaves
+    // the connection open after such an answer: the client closes it.)
+    const drainAnswer = parallel ? undefined : await (async () => {
+      await sleep(300);
+      return await rawGet(oponn.port, "/readyz");
+    })();
     // Bounded: a process that does not exit fails the test instead of hanging it.
     const status = await Promise.race([oponn.exited, sleep(15_000).then(() => undefined)]);
     if (!status) oponn.kill("SIGKILL");
@@ -82,6 +89,8 @@ async function sigterm(label: string, parallel?: { workers: number }) {
     const streamsEnded = viewers.map((v) => v.connects[0].endedAt ?? Infinity);
     const lastShown = Math.max(...viewers.map((v) => v.total));
     report(label, {
+      drain_answer: drainAnswer &&
+        `${drainAnswer.status} ${/^connection: close$/im.test(drainAnswer.head) ? "close" : ""}`,
       ...figures,
       statuses,
       exit_code: status?.code ?? "still running after 15 s",
@@ -91,6 +100,10 @@ async function sigterm(label: string, parallel?: { workers: number }) {
       viewers_last_total: lastShown,
     });
     assertEquals(status?.code, 0, "a clean exit");
+    if (drainAnswer) {
+      assertEquals(drainAnswer.status, 503, "/readyz while draining");
+      assert(/^connection: close$/im.test(drainAnswer.head), `headers: ${drainAnswer.head}`);
+    }
     assert(exitMs < 10_000, `exited in ${exitMs} ms`);
     assertEquals(figures.lost, 0, "acknowledged votes missing from the database");
     assertEquals(figures.inDoubt, 0, "a graceful stop leaves nothing in doubt");
@@ -109,5 +122,46 @@ async function sigterm(label: string, parallel?: { workers: number }) {
     await Promise.all(viewers.map((viewer) => viewer.close()));
     await oponn.stop();
     await db.drop();
+  }
+}
+
+/**
+ * One GET on a fresh connection, read raw (fetch hides `Connection`): the
+ * status, the header block, and whether the server closed the connection
+ * within 3 s.
+ */
+async function rawGet(port: number, path: string) {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(
+      new TextEncoder().encode(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`),
+    );
+    let text = "";
+    let closed = false;
+    // A server that keeps the connection open: the read ends when this closes it.
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      conn.close();
+    }, 3_000);
+    const buffer = new Uint8Array(16 * 1024);
+    try {
+      for (;;) {
+        const read = await conn.read(buffer);
+        if (read === null) break;
+        text += new TextDecoder().decode(buffer.subarray(0, read));
+      }
+      closed = !timedOut;
+    } catch {
+      closed = false;
+    } finally {
+      clearTimeout(timer);
+    }
+    const head = text.split("\r\n\r\n")[0];
+    return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1]), head, closed };
+  } finally {
+    try {
+      conn.close();
+    } catch { /* closed already */ }
   }
 }

@@ -20,12 +20,14 @@ import {
   type Nginx,
   NGINX_CONF,
   nginxBinary,
+  nginxSeconds,
   parseNginx,
   startNginx,
   upstreamServers,
 } from "../_support/nginx.ts";
 import { type OponnProcess, spawnOponn, stackTraceLines } from "../_support/oponn_process.ts";
 import { RetryingVoters } from "../_support/retrying_voters.ts";
+import { LAME_DUCK_MS } from "../../lib/ops/launch.ts";
 import { SseReader } from "../_support/sse.ts";
 import { storedVotes } from "../_support/voters.ts";
 
@@ -628,6 +630,17 @@ Deno.test({
             );
             const confDir = mounts["./deploy/nginx.conf"].replace(/[^/]+$/, "");
             const include = directiveArg(directives(http, "upstream")[0].block!, "include");
+            // A draining process (SIGTERM) listens on until nginx has let go of its idle
+            // keep-alive connections to it: none is left when the listener closes.
+            const upstreamIdle = directiveArg(
+              directives(http, "upstream")[0].block!,
+              "keepalive_timeout",
+            );
+            assert(upstreamIdle, "the upstream block sets keepalive_timeout");
+            assert(
+              nginxSeconds(upstreamIdle) * 1000 + 500 <= LAME_DUCK_MS,
+              `upstream keepalive_timeout ${upstreamIdle} vs the ${LAME_DUCK_MS} ms drain`,
+            );
             assertEquals(
               mounts["./deploy/oponn-upstreams.conf"],
               confDir + include,
