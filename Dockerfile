@@ -11,7 +11,8 @@ RUN deno install --frozen
 
 COPY --chown=deno:deno . .
 # The server and the migration command (`deno task migrate`) compiled ahead.
-RUN deno install --frozen && deno cache main.ts serve.ts lib/stores/migrate_cli.ts
+# Only what the server needs: a bare install would want the test-only packages too.
+RUN deno install --frozen --entrypoint main.ts serve.ts lib/stores/migrate_cli.ts
 
 ENV OPONN_ENV=production \
     HOST=0.0.0.0 \

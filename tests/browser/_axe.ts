@@ -5,7 +5,7 @@ import type { AxeResults } from "axe-core";
 
 let cachedAxe: string | undefined;
 
-/** The axe-core bundle from `node_modules` (installed by `deno install` from deno.json). */
+/** The axe-core bundle from `node_modules` (installed for the type import above, locked in tests/deno.lock). */
 export function axeSource(): string {
   cachedAxe ??= Deno.readTextFileSync(
     new URL("../../node_modules/axe-core/axe.min.js", import.meta.url),
