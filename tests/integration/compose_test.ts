@@ -116,7 +116,10 @@ Deno.test(
     const entry = /^deno run -A (\S+\.ts)$/.exec(tasks.migrate)?.[1];
     assert(entry, `migrate task: ${tasks.migrate}`);
     assert((await Deno.stat(new URL(entry, ROOT))).isFile, `${entry} exists`);
-    assertMatch(await read("Dockerfile"), new RegExp(`^RUN .*deno cache .*\\b${entry}\\b`, "m"));
+    assertMatch(
+      await read("Dockerfile"),
+      new RegExp(`^RUN .*deno (?:cache|install --frozen --entrypoint) .*\\b${entry}\\b`, "m"),
+    );
     assertMatch(tasks.prod, /^OPONN_ENV=production deno serve --parallel /);
   },
 );
