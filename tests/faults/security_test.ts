@@ -184,7 +184,9 @@ Deno.test("deno.lock pins every dependency to one exact version, and is current"
     }
   }
   const frozen = await new Deno.Command(Deno.execPath(), {
-    args: ["cache", "--frozen", "main.ts"],
+    // Global cache only: with the project's node_modules, `deno cache` would reset it to
+    // deno.lock and take the test-only packages away from tests running beside this one.
+    args: ["cache", "--frozen", "--node-modules-dir=none", "main.ts"],
     cwd: ROOT,
     stdout: "null",
     stderr: "piped",
