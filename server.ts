@@ -5,7 +5,7 @@ import { CastButton } from "./components/CastButton.tsx";
 import { ResultsBlock } from "./components/ResultsBlock.tsx";
 import { Status } from "./components/Status.tsx";
 import type { Config } from "./lib/config.ts";
-import { LiveHub } from "./lib/live/hub.ts";
+import { LiveHub, type RenderSnapshot } from "./lib/live/hub.ts";
 import { snapshotRenderer } from "./lib/live/snapshots.ts";
 import { VotedBallots } from "./lib/identity/voted.ts";
 import { InProcessTransport, type LiveTransport } from "./lib/live/transport.ts";
@@ -77,6 +77,26 @@ export interface BuildOptions {
 /** A body sent in part is answered 408 after this (nginx in front allows 10 s between reads). */
 const BODY_TIMEOUT_MS = 15_000;
 
+/** What the live hub sends for a ballot: read through `oponn`, rendered by the page's components. */
+export function liveRenderer(oponn: Oponn): RenderSnapshot {
+  return snapshotRenderer(
+    {
+      getBallot: (id) => oponn.getBallot(id),
+      readTally: (id) => oponn.readTally(id),
+      readTurnout: (id) => oponn.manager.turnout(id),
+      now: oponn.now,
+    },
+    {
+      results: (ballot, tally, turnout) =>
+        renderToString(ResultsBlock({ ballot, tally, turnout, now: oponn.now() })),
+      hidden: (ballot, turnout, hiddenReason) =>
+        renderToString(ResultsBlock({ ballot, turnout, hiddenReason, now: oponn.now() })),
+      status: (ballot, now) => renderToString(Status({ ballot, now })),
+      cast: (active) => renderToString(CastButton({ active })),
+    },
+  );
+}
+
 export async function buildOponn(config: Config, options: BuildOptions = {}): Promise<OponnServer> {
   const started = performance.now();
   surviveClosedSocketWrites();
@@ -117,22 +137,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
     ballotChanged: (ballotId) => hub.publishBallot(ballotId),
   });
 
-  const render = snapshotRenderer(
-    {
-      getBallot: (id) => oponn.getBallot(id),
-      readTally: (id) => oponn.readTally(id),
-      readTurnout: (id) => oponn.manager.turnout(id),
-      now: oponn.now,
-    },
-    {
-      results: (ballot, tally, turnout) =>
-        renderToString(ResultsBlock({ ballot, tally, turnout, now: oponn.now() })),
-      hidden: (ballot, turnout, hiddenReason) =>
-        renderToString(ResultsBlock({ ballot, turnout, hiddenReason, now: oponn.now() })),
-      status: (ballot, now) => renderToString(Status({ ballot, now })),
-      cast: (active) => renderToString(CastButton({ active })),
-    },
-  );
+  const render = liveRenderer(oponn);
   const hub = new LiveHub({
     render,
     transport: hubTransport,

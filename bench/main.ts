@@ -489,22 +489,24 @@ async function fanout(base: string, pid: number, viewers: number): Promise<Fanou
 
     const cpuBefore = cpuMs(pid);
     const votingFrom = performance.now();
-    const votes = await runToResult<VotersResult>(
-      "bench/voters.ts",
-      {
-        targets: [base],
-        path: `/vote/${ballotId}`,
-        option: "yes",
-        // Enough connections that the schedule holds even when answers slow down.
-        connections: Math.max(4, Math.ceil(options.fanoutRate / 2)),
-        warmupMs: 0,
-        durationMs: phaseMs,
-        ratePerS: options.fanoutRate,
-        setup: true,
-        recordTimes: true,
-      } satisfies VotersConfig,
-      phaseMs + 60_000,
-    );
+    const vote = (connections: number, ratePerS?: number) =>
+      runToResult<VotersResult>(
+        "bench/voters.ts",
+        {
+          targets: [base],
+          path: `/vote/${ballotId}`,
+          option: "yes",
+          connections,
+          warmupMs: 0,
+          durationMs: phaseMs,
+          ratePerS,
+          setup: true,
+          recordTimes: true,
+        } satisfies VotersConfig,
+        phaseMs + 60_000,
+      );
+    // Enough connections that the schedule holds even when answers slow down.
+    const votes = await vote(Math.max(4, Math.ceil(options.fanoutRate / 2)), options.fanoutRate);
     if (votes.errors > 0) {
       report.failures.push(
         `fan-out vote errors: ${votes.errors} (${votes.errorSamples.join(" | ")})`,
@@ -517,20 +519,7 @@ async function fanout(base: string, pid: number, viewers: number): Promise<Fanou
     // The last votes' update is at most a flush interval and a broadcast away.
     await settle(2_000);
     // The same viewers while voters vote as fast as answers come: does broadcasting stall votes?
-    const saturated = await runToResult<VotersResult>(
-      "bench/voters.ts",
-      {
-        targets: [base],
-        path: `/vote/${ballotId}`,
-        option: "yes",
-        connections: options.voters,
-        warmupMs: 0,
-        durationMs: phaseMs,
-        setup: true,
-        recordTimes: true,
-      } satisfies VotersConfig,
-      phaseMs + 60_000,
-    );
+    const saturated = await vote(options.voters);
     if (saturated.errors > 0) {
       report.failures.push(
         `fan-out saturated vote errors: ${saturated.errors} (${

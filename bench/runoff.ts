@@ -26,15 +26,11 @@
  *              views server.ts gives it): ballot (cached), tally and turnout read,
  *              results HTML per audience and the API event.
  */
-import { renderToString } from "preact-render-to-string";
 import type postgres from "postgres";
-import { CastButton } from "../components/CastButton.tsx";
-import { ResultsBlock } from "../components/ResultsBlock.tsx";
-import { Status } from "../components/Status.tsx";
 import { labelKey } from "../lib/ballots/labels.ts";
 import { type RankingCount, runInstantRunoff } from "../lib/kinds/runoff.ts";
-import { snapshotRenderer } from "../lib/live/snapshots.ts";
 import { Oponn } from "../lib/oponn.ts";
+import { liveRenderer } from "../server.ts";
 import { openDatabase } from "../lib/stores/database.ts";
 import type { VoteWriter } from "../lib/votes/writer.ts";
 import { benchBrowser, createKindBallot, drawRanking, OPTIONS, randomFrom } from "./kinds.ts";
@@ -133,22 +129,7 @@ export async function runoffPhase(
       writer: undefined as unknown as VoteWriter,
       secret: BENCH_SECRET,
     });
-    const render = snapshotRenderer(
-      {
-        getBallot: (id) => oponn.getBallot(id),
-        readTally: (id) => oponn.readTally(id),
-        readTurnout: (id) => oponn.manager.turnout(id),
-        now: oponn.now,
-      },
-      {
-        results: (ballot, tally, turnout) =>
-          renderToString(ResultsBlock({ ballot, tally, turnout, now: oponn.now() })),
-        hidden: (ballot, turnout, hiddenReason) =>
-          renderToString(ResultsBlock({ ballot, turnout, hiddenReason, now: oponn.now() })),
-        status: (ballot, now) => renderToString(Status({ ballot, now })),
-        cast: (active) => renderToString(CastButton({ active })),
-      },
-    );
+    const render = liveRenderer(oponn);
 
     // The full path must compute what the pure runoff computes over the same counters.
     for (const entry of seeded) {

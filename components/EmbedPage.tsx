@@ -10,10 +10,8 @@ import type { Ballot } from "../lib/ballots/types.ts";
 import type { Tally } from "../lib/results/tally.ts";
 import type { Turnout } from "../lib/live/snapshots.ts";
 import type { Assets } from "./Layout.tsx";
-import { ResultsBlock } from "./ResultsBlock.tsx";
+import { LiveResults } from "./LiveResults.tsx";
 import { Status } from "./Status.tsx";
-import { Island } from "./Island.tsx";
-import LiveState from "../islands/LiveState.tsx";
 
 const EMBED_STYLE = `
 html { background: var(--bg); }
@@ -78,19 +76,14 @@ export function EmbedPage(props: EmbedPageProps) {
             <p class="status-line" sse-swap="status" hx-target="this" hx-swap="innerHTML">
               <Status ballot={ballot} now={now} />
             </p>
-            <Island
-              component={LiveState}
-              props={{ id: "live-state", refresh: `/embed/${ballot.id}` }}
+            <LiveResults
+              ballot={ballot}
+              tally={tally}
+              turnout={turnout}
+              hiddenReason={hiddenReason}
+              now={now}
+              refresh={`/embed/${ballot.id}`}
             />
-            <div id="results" sse-swap="results" aria-live="polite" aria-describedby="live-state">
-              <ResultsBlock
-                ballot={ballot}
-                tally={tally}
-                turnout={turnout}
-                hiddenReason={hiddenReason}
-                now={now}
-              />
-            </div>
             <p class="embed-foot">
               <a href={voteUrl} target="_blank" rel="noopener">vote_on_oponn</a>
             </p>

@@ -3,10 +3,8 @@ import { statusOf } from "../../lib/ballots/rules.ts";
 import type { Tally } from "../../lib/results/tally.ts";
 import type { Turnout } from "../../lib/live/snapshots.ts";
 import { BallotHeader } from "../../components/BallotHeader.tsx";
-import { ResultsBlock } from "../../components/ResultsBlock.tsx";
+import { LiveResults } from "../../components/LiveResults.tsx";
 import { ShareBox } from "../../components/ShareBox.tsx";
-import { Island } from "../../components/Island.tsx";
-import LiveState from "../../islands/LiveState.tsx";
 import type { Handlers } from "../_context.ts";
 import { page } from "../_render.tsx";
 import { readerOf, takeRecordedChoice, visibilityOf } from "../_reader.ts";
@@ -82,19 +80,14 @@ export default function ResultsPage(props: ResultsPageProps) {
         </p>
       )}
       <h2 class="prompt sub">results</h2>
-      <Island
-        component={LiveState}
-        props={{ id: "live-state", refresh: `/results/${ballot.id}` }}
+      <LiveResults
+        ballot={ballot}
+        tally={tally}
+        turnout={turnout}
+        hiddenReason={hiddenReason}
+        now={now}
+        refresh={`/results/${ballot.id}`}
       />
-      <div id="results" sse-swap="results" aria-live="polite" aria-describedby="live-state">
-        <ResultsBlock
-          ballot={ballot}
-          tally={tally}
-          turnout={turnout}
-          hiddenReason={hiddenReason}
-          now={now}
-        />
-      </div>
       {active && mayVote && (
         <p class="page-links cast-link">
           <a href={`/vote/${ballot.id}`}>cast_a_vote</a>
