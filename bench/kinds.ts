@@ -24,11 +24,29 @@
  * its ballot_rankings counters.
  */
 import type postgres from "postgres";
-import { VoterIdentity } from "../lib/identity/voter.ts";
-import { BENCH_SECRET } from "./modes.ts";
-import { cpuMs, runToResult } from "./proc.ts";
-import { Histogram, round } from "./stats.ts";
-import type { VotersConfig, VotersResult } from "./voters.ts";
+import {
+  BENCH_SECRET,
+  benchBrowser,
+  type Browser,
+  checkCounts,
+  generatorsOf,
+  interleave,
+  measureRun,
+  newRoundState,
+  postForm,
+  ratePerS,
+  type RoundChecks,
+  roundChecks,
+  type RoundCosts,
+  roundCosts,
+  type RoundFigures,
+  roundFigures,
+  type RoundsOptions,
+  roundsPlan,
+  type RoundState,
+  voterConfig,
+} from "./rounds.ts";
+import { random } from "../scripts/simulate.ts";
 
 export const KINDS = ["single", "approval", "ranked"] as const;
 export type Kind = typeof KINDS[number];
@@ -47,23 +65,12 @@ export const OPTIONS = [
   "juliett",
 ];
 
-const ROUNDS = 5;
-const LATER_WARMUP_MS = 500;
 /** Distinct vote bodies drawn per kind (the voters go round them). */
 const POOL = { smoke: 5_000, full: 100_000 };
 
-export interface KindFigures {
+/** Rate and latency (ratio: against `single`), checks and costs as bench/rounds.ts has them. */
+export interface KindFigures extends RoundFigures, RoundChecks, RoundCosts {
   kind: Kind;
-  votesPerS: number;
-  /** votesPerS / single's. */
-  ratio?: number;
-  rounds: number[];
-  p50Ms: number;
-  p99Ms: number;
-  meanMs: number;
-  maxMs: number;
-  /** Votes answered 204, warm-ups included. */
-  acknowledged: number;
   /** single: sum of option counters; approval: voters (turnout); ranked: sum of ranking counters. */
   counted: number;
   turnout: number;
@@ -73,12 +80,6 @@ export interface KindFigures {
   choices?: number;
   /** ranked: rows in ballot_rankings. */
   distinctRankings?: number;
-  /** counted = turnout = audit rows = acknowledged, after every run. */
-  exact: boolean;
-  errors: number;
-  windowS: number;
-  serverCpuUsPerVote: number;
-  votesPerBatch?: number;
 }
 
 export interface KindsFigures {
@@ -90,30 +91,12 @@ export interface KindsFigures {
   kinds: KindFigures[];
 }
 
-export interface KindsOptions {
-  voters: number;
-  generators: number;
-  warmupMs: number;
-  durationMs: number;
-  smoke: boolean;
-  log(message: string): void;
-  fail(message: string): void;
-}
+export type KindsOptions = RoundsOptions;
 
-interface KindState {
-  kind: Kind;
-  ballotId: string;
+/** One kind's ballot, what its runs added up to so far, and its vote bodies. */
+interface KindState extends RoundState<Kind> {
   /** One file of form bodies per generator. */
   files: string[];
-  histogram: Histogram;
-  rounds: number[];
-  ok: number;
-  windowMs: number;
-  acknowledged: number;
-  errors: number;
-  cpuMs: number;
-  batches?: { batches: number; votes: number };
-  exact: boolean;
   stored?: StoredCounts;
 }
 
@@ -123,10 +106,8 @@ export async function kindsPhase(
   sql: postgres.Sql,
   options: KindsOptions,
 ): Promise<KindsFigures> {
-  const rounds = options.smoke ? 1 : ROUNDS;
-  const durationMs = options.smoke ? Math.min(options.durationMs, 500) : options.durationMs;
-  const runMs = durationMs / rounds;
-  const generators = Math.max(1, Math.min(options.generators, options.voters));
+  const { rounds, durationMs } = roundsPlan(options);
+  const generators = generatorsOf(options);
   const owner = benchBrowser();
   const states = new Map<Kind, KindState>();
   try {
@@ -140,34 +121,14 @@ export async function kindsPhase(
         const mine = bodies.filter((_, at) => at % generators === index);
         await Deno.writeTextFile(file, mine.join("\n") + "\n");
       }
-      states.set(kind, {
-        kind,
-        ballotId,
-        files,
-        histogram: new Histogram(),
-        rounds: [],
-        ok: 0,
-        windowMs: 0,
-        acknowledged: 0,
-        errors: 0,
-        cpuMs: 0,
-        exact: true,
-      });
+      states.set(kind, { ...newRoundState(kind, ballotId), files });
     }
-    for (let round = 0; round < rounds; round++) {
-      const order = KINDS.map((_, index) => KINDS[(index + round) % KINDS.length]);
-      for (const kind of order) {
-        const state = states.get(kind)!;
-        const warmupMs = state.rounds.length === 0
-          ? (options.smoke ? Math.min(options.warmupMs, 100) : options.warmupMs)
-          : Math.min(options.warmupMs, LATER_WARMUP_MS);
-        await runKind(state, base, pid, sql, generators, {
-          ...options,
-          warmupMs,
-          durationMs: runMs,
-        });
-      }
-    }
+    await interleave(
+      KINDS,
+      states,
+      options,
+      (state, runOptions) => runKind(state, base, pid, sql, runOptions),
+    );
   } finally {
     for (const state of states.values()) {
       for (const file of state.files) await Deno.remove(file).catch(() => {});
@@ -183,35 +144,18 @@ export async function kindsPhase(
   };
 }
 
-function ratePerS(state: KindState): number {
-  return state.ok / Math.max(1, state.windowMs) * 1000;
-}
-
 function figuresOf(state: KindState, singleRate: number): KindFigures {
-  const votesPerS = ratePerS(state);
-  const { histogram, stored, kind } = state;
+  const { stored, variant: kind } = state;
   return {
     kind,
-    votesPerS: round(votesPerS, 0),
-    ratio: kind === "single" ? undefined : round(votesPerS / singleRate, 2),
-    rounds: state.rounds,
-    p50Ms: round(histogram.percentile(50), 2),
-    p99Ms: round(histogram.percentile(99), 2),
-    meanMs: round(histogram.meanMs, 2),
-    maxMs: round(histogram.maxMs, 2),
-    acknowledged: state.acknowledged,
+    ...roundFigures(state, singleRate, kind === "single"),
     counted: stored ? countedOf(kind, stored) : NaN,
     turnout: stored?.turnout ?? NaN,
     auditRows: stored?.auditRows ?? NaN,
     choices: kind === "approval" ? stored?.optionVotes : undefined,
     distinctRankings: kind === "ranked" ? stored?.rankings : undefined,
-    exact: state.exact,
-    errors: state.errors,
-    windowS: round(state.windowMs / 1000, 2),
-    serverCpuUsPerVote: round(1000 * state.cpuMs / Math.max(1, state.acknowledged), 1),
-    votesPerBatch: state.batches
-      ? round(state.batches.votes / Math.max(1, state.batches.batches), 1)
-      : undefined,
+    ...roundChecks(state),
+    ...roundCosts(state),
   };
 }
 
@@ -223,100 +167,40 @@ function countedOf(kind: Kind, stored: StoredCounts): number {
     : stored.turnout;
 }
 
+/** One run of one kind; adds its figures to `state` and checks the database against them. */
 async function runKind(
   state: KindState,
   base: string,
   pid: number,
   sql: postgres.Sql,
-  generators: number,
   options: KindsOptions,
 ): Promise<void> {
-  const { kind, ballotId } = state;
+  const { variant: kind, ballotId } = state;
   options.log(
     `kinds: ${kind}, ${options.voters} voters, ` +
       `${options.warmupMs / 1000} + ${(options.durationMs / 1000).toFixed(2)} s`,
   );
-  const configs = state.files.map((file, index): VotersConfig => ({
-    targets: [base],
-    path: `/vote/${ballotId}`,
-    option: "",
-    connections: Math.floor(options.voters / generators) +
-      (index < options.voters % generators ? 1 : 0),
-    warmupMs: options.warmupMs,
-    durationMs: options.durationMs,
-    setup: false,
-    okStatuses: [204],
-    // Each voter its own browser: the cookie and token a GET of the vote page would set
-    // (as bench/modes.ts does), so that no page render falls in the measured CPU time.
-    mint: { secret: BENCH_SECRET },
-    bodiesFile: file,
-  }));
-  const cpuBefore = cpuMs(pid);
-  const writerBefore = await writerStats(base);
-  const runs = await Promise.all(
-    configs.map((config) =>
-      runToResult<VotersResult>(
-        "bench/voters.ts",
-        config,
-        options.warmupMs + options.durationMs + 120_000,
-      )
-    ),
+  const configs = state.files.map((file, index) =>
+    voterConfig(base, ballotId, index, options, {
+      option: "",
+      // Each voter its own browser: the cookie and token a GET of the vote page would set
+      // (as bench/modes.ts does), so that no page render falls in the measured CPU time.
+      mint: { secret: BENCH_SECRET },
+      bodiesFile: file,
+    })
   );
-  state.cpuMs += cpuMs(pid) - cpuBefore;
-  const writerAfter = await writerStats(base);
-  if (writerBefore && writerAfter) {
-    state.batches = {
-      batches: (state.batches?.batches ?? 0) + writerAfter.batches - writerBefore.batches,
-      votes: (state.batches?.votes ?? 0) + writerAfter.votes - writerBefore.votes,
-    };
-  }
-  let ok = 0;
-  let perS = 0;
-  for (const run of runs) {
-    state.histogram.merge(run.latency);
-    state.acknowledged += run.okTotal;
-    state.errors += run.errors;
-    ok += run.ok;
-    perS += run.ok / Math.max(1, run.windowMs) * 1000;
-  }
-  const windowMs = perS > 0 ? ok / perS * 1000 : options.durationMs;
-  state.ok += ok;
-  state.windowMs += windowMs;
-  state.rounds.push(round(perS, 0));
-  const errors = runs.reduce((sum, run) => sum + run.errors, 0);
-  if (errors > 0) {
-    const samples = [...new Set(runs.flatMap((run) => run.errorSamples))].slice(0, 3);
-    options.fail(
-      `kinds ${kind}, round ${state.rounds.length}: vote errors: ${errors} (${
-        samples.join(" | ")
-      })`,
-    );
-  }
+  await measureRun("kinds", state, base, pid, configs, options);
   // Every answer is in, so every acknowledged vote has committed: the database must agree.
   const stored = state.stored = await storedCounts(sql, ballotId);
-  const counted = countedOf(kind, stored);
-  const exact = counted === state.acknowledged && stored.turnout === state.acknowledged &&
-    stored.auditRows === state.acknowledged;
-  if (!exact) {
-    state.exact = false;
-    options.fail(
-      `kinds ${kind}, round ${state.rounds.length}: counter ${counted}, turnout ${stored.turnout}, ` +
-        `audit rows ${stored.auditRows} != ${state.acknowledged} votes acknowledged`,
-    );
-  }
+  checkCounts("kinds", state, [
+    ["counter", countedOf(kind, stored)],
+    ["turnout", stored.turnout],
+    ["audit rows", stored.auditRows],
+  ], options);
 }
 
-/** Seeded generator (mulberry32): the same votes every run. */
-export function randomFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded generator (mulberry32, scripts/simulate.ts): the same votes every run. */
+export const randomFrom = random;
 
 function seedOf(kind: Kind): number {
   return 1 + KINDS.indexOf(kind);
@@ -362,17 +246,6 @@ function drawBodies(kind: Kind, count: number, seed: number): string[] {
   });
 }
 
-export interface Browser {
-  cookie: string;
-  token: string;
-}
-
-export function benchBrowser(): Browser {
-  const identity = new VoterIdentity(BENCH_SECRET);
-  const { voterId, cookie } = identity.mint();
-  return { cookie: `oponn_voter=${cookie}`, token: identity.csrfToken(voterId) };
-}
-
 /** POST /create as `owner`: a ballot of `kind` over OPTIONS, open now, every vote counted. */
 export async function createKindBallot(
   base: string,
@@ -380,23 +253,14 @@ export async function createKindBallot(
   kind: Kind,
   measure: string,
 ): Promise<string> {
-  const response = await fetch(`${base}/create`, {
-    method: "POST",
-    redirect: "manual",
-    headers: {
-      Cookie: owner.cookie,
-      "X-CSRF-Token": owner.token,
-      "Content-Type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams({
-      measure,
-      options_raw: OPTIONS.join(", "),
-      kind,
-      start_time_type: "now",
-      duration_mins: "240",
-      duplicate_check: "none",
-      listing: "unlisted",
-    }),
+  const response = await postForm(base, owner, "/create", {
+    measure,
+    options_raw: OPTIONS.join(", "),
+    kind,
+    start_time_type: "now",
+    duration_mins: "240",
+    duplicate_check: "none",
+    listing: "unlisted",
   });
   await response.body?.cancel();
   const id = /^\/vote\/(.+)$/.exec(response.headers.get("location") ?? "")?.[1];
@@ -431,16 +295,4 @@ async function storedCounts(sql: postgres.Sql, ballotId: string): Promise<Stored
     from ballots b where b.id = ${ballotId}`;
   if (!row) throw new Error(`kinds: ballot ${ballotId} is not in the database`);
   return row;
-}
-
-async function writerStats(base: string): Promise<{ batches: number; votes: number } | undefined> {
-  try {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    const batches = /^oponn_vote_batches (\d+)/m.exec(text);
-    const votes = /^oponn_votes_written (\d+)/m.exec(text);
-    if (!batches || !votes) return undefined;
-    return { batches: Number(batches[1]), votes: Number(votes[1]) };
-  } catch {
-    return undefined;
-  }
 }

@@ -31,6 +31,7 @@ import { printTable } from "./report.ts";
 import { type HostileFigures, hostilePhase } from "./hostile.ts";
 import { type ModesFigures, modesPhase } from "./modes.ts";
 import { type KindsFigures, kindsPhase } from "./kinds.ts";
+import { writerStats } from "./rounds.ts";
 import { type RunoffFigures, runoffPhase } from "./runoff.ts";
 
 export interface VoteFigures {
@@ -671,18 +672,6 @@ async function pgbench(dbUrl: string, sql: postgres.Sql): Promise<void> {
   for (const name of ["naive", "insert", "batched"] as const) {
     log(`pgbench: ${name}, ${options.voters} clients, ${options.durationS} s`);
     report.pgbench[name] = await runPgbench(dbUrl, name, options.voters, options.durationS);
-  }
-}
-
-async function writerStats(base: string): Promise<{ batches: number; votes: number } | undefined> {
-  try {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    const batches = /^oponn_vote_batches (\d+)/m.exec(text);
-    const votes = /^oponn_votes_written (\d+)/m.exec(text);
-    if (!batches || !votes) return undefined;
-    return { batches: Number(batches[1]), votes: Number(votes[1]) };
-  } catch {
-    return undefined;
   }
 }
 

@@ -33,8 +33,8 @@ import { Oponn } from "../lib/oponn.ts";
 import { liveRenderer } from "../server.ts";
 import { openDatabase } from "../lib/stores/database.ts";
 import type { VoteWriter } from "../lib/votes/writer.ts";
-import { benchBrowser, createKindBallot, drawRanking, OPTIONS, randomFrom } from "./kinds.ts";
-import { BENCH_SECRET } from "./modes.ts";
+import { createKindBallot, drawRanking, OPTIONS, randomFrom } from "./kinds.ts";
+import { BENCH_SECRET, benchBrowser } from "./rounds.ts";
 import { percentileOf, round } from "./stats.ts";
 
 export interface Timing {

@@ -78,8 +78,11 @@ function unescapeHtml(text: string): string {
     .replaceAll("&#39;", "'").replaceAll("&amp;", "&");
 }
 
-/** A small seeded generator (mulberry32), so a rehearsal can be replayed. */
-function random(seed: number): () => number {
+/**
+ * A small seeded generator (mulberry32), so a rehearsal can be replayed (and
+ * bench/kinds.ts draws the same votes every run).
+ */
+export function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
