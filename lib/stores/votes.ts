@@ -88,24 +88,27 @@ export async function recordVotes(
 }
 
 /**
- * A vote the lean statement may take: listed options only (no write-in), for a
- * ballot without a duplicate check (no voter, no code) and not ranked. This is
- * nearly every vote on a public poll, so it gets a statement with none of the
- * claims, caps and ranking counters (about half the database CPU per batch).
+ * A vote the lean statement may take: listed options only (no write-in), not
+ * ranked, on a ballot without a duplicate check or with one vote per browser
+ * (no voter code). This is nearly every vote on a poll, so it gets a statement
+ * without the write-in cap, the codes and the ranking counters (about half the
+ * database CPU per batch).
  */
 function isPlain(vote: VoteToRecord): boolean {
-  if (vote.voterId || vote.codeHash || vote.ranking) return false;
+  if (vote.codeHash || vote.ranking) return false;
   const deltas = deltasOf(vote);
   return deltas.length > 0 && deltas.every((delta) => !delta.writeIn);
 }
 
 /**
- * The lean statement: window check, ballot rows locked in id order (as the full
- * statement does, so the two never deadlock), turnout, one counter upsert per
- * option key in key order, the audit rows. A vote whose ballot holds a
- * duplicate check after all is answered `retry` and recorded nowhere. Listed
- * options are fixed when the ballot is made and checked before a vote is
- * submitted, so each label finds its stored counter and key.
+ * The lean statement: window check, ballot rows locked in id order, then a
+ * `browser` ballot's voters claimed in (ballot, voter) order (only a voter's
+ * first vote in the batch may claim), then one counter upsert per option key
+ * in key order: the full statement's lock order, so the two never deadlock.
+ * Then turnout and the audit rows. A vote whose ballot turns out to need the
+ * full statement (codes, ranked) is answered `retry` and recorded nowhere.
+ * Listed options are fixed when the ballot is made and checked before a vote
+ * is submitted, so each label finds its stored counter and key.
  */
 async function recordPlainVotes(
   sql: Sql,
@@ -116,23 +119,42 @@ async function recordPlainVotes(
   );
   const rows = await sql<{ outcome: RecordOutcome | "retry" }[]>`
     with input as (
-      select v.ballot_id, v.ord
-      from unnest(${votes.map((v) => v.ballotId)}::text[]) with ordinality as v(ballot_id, ord)
+      select v.ballot_id, v.voter_id, v.ord
+      from unnest(
+        ${votes.map((v) => v.ballotId)}::text[],
+        ${votes.map((v) => v.voterId ?? null)}::text[]
+      ) with ordinality as v(ballot_id, voter_id, ord)
     ), input_deltas as (
       select d.vote_ord, d.label, d.idx
       from unnest(${deltas.map((d) => d.ord)}::int[], ${deltas.map((d) => d.label)}::text[])
         with ordinality as d(vote_ord, label, idx)
     ), windows as (
       select id, starts_at <= now() as started, coalesce(ends_at <= now(), false) as ended,
-        duplicate_check = 'none' and kind <> 'ranked' as plain
+        duplicate_check in ('none', 'browser') and kind <> 'ranked' as plain, duplicate_check
       from ballots where id in (select ballot_id from input)
     ), locked as materialized (
       select id from ballots
       where id in (select id from windows where started and not ended and plain)
       order by id
       for no key update
+    ), candidates as (
+      select v.ballot_id, v.voter_id, v.ord, w.duplicate_check,
+        v.ord = min(v.ord) over (partition by v.ballot_id, v.voter_id) as first
+      from input v join windows w on w.id = v.ballot_id
+      where v.ballot_id in (select id from locked)
+    ), claimed as (
+      insert into ballot_voters (ballot_id, voter_id)
+      select ballot_id, voter_id from candidates
+      where duplicate_check = 'browser' and voter_id is not null and first
+      order by ballot_id, voter_id
+      on conflict do nothing
+      returning ballot_id, voter_id
     ), accepted as (
-      select v.ballot_id, v.ord from input v where v.ballot_id in (select id from locked)
+      select c.ballot_id, c.ord from candidates c
+      where c.duplicate_check = 'none'
+        or (c.first and exists (
+          select 1 from claimed k where k.ballot_id = c.ballot_id and k.voter_id = c.voter_id
+        ))
     ), accepted_deltas as (
       select a.ballot_id, a.ord, d.idx, o.label, o.label_key
       from accepted a
@@ -164,10 +186,12 @@ async function recordPlainVotes(
       when not w.started then 'not_started'
       when w.ended then 'ended'
       when not w.plain then 'retry'
-      else 'recorded'
+      when a.ord is not null then 'recorded'
+      else 'duplicate'
     end as outcome
     from input v
     left join windows w on w.id = v.ballot_id
+    left join accepted a on a.ord = v.ord
     order by v.ord`;
   return rows.map((row) => row.outcome);
 }

@@ -101,7 +101,7 @@ for (const factory of testDatabaseFactories()) {
 
   Deno.test({
     name:
-      `[${factory.name}] plain votes take the lean statement: same counts, turnout and audit rows as the full one; a ballot that turns out checked is retried`,
+      `[${factory.name}] plain votes take the lean statement: same counts, turnout and audit rows as the full one; one vote per browser; a ballot that needs the full statement is retried`,
     ignore: factory.ignore,
     fn: async () => {
       const target = await factory.create();
@@ -165,9 +165,43 @@ for (const factory of testDatabaseFactories()) {
             .n;
         assertEquals([await turnout(lean.id), await turnout(full.id)], [2, 3]);
 
-        // The server took it for an unchecked ballot; the database knows better.
-        await db.sql`update ballots set duplicate_check = 'browser' where id = ${lean.id}`;
-        assertEquals(await recordVotes(db.sql, votes(lean.id).slice(0, 1), 200), ["duplicate"]);
+        // One vote per browser, in the lean statement as in the full one: a voter's first vote
+        // in a batch claims it, a second one or an earlier claim is a duplicate.
+        const browsers = await insertBallot(db.sql, "BrowsersBrowsers", {
+          measure: "Browsers",
+          options: ["a", "b"],
+          ...poll,
+          allowWriteIn: false,
+          duplicateCheck: "browser",
+        });
+        const from = (voterId: string | null, label = "a") => ({
+          ballotId: browsers.id,
+          label,
+          key: label,
+          writeIn: false,
+          voterId,
+        });
+        assertEquals(await recordVotes(db.sql, [from("earlier")], 200), ["recorded"]);
+        assertEquals(
+          await recordVotes(db.sql, [
+            from("alice"),
+            from("alice", "b"),
+            from("bob", "b"),
+            from("earlier", "b"),
+            from(null),
+          ], 200),
+          ["recorded", "duplicate", "recorded", "duplicate", "duplicate"],
+        );
+        assertEquals((await readTally(db.sql, browsers.id)).map((row) => row.votes), [2, 1]);
+        assertEquals(await turnout(browsers.id), 3);
+        assertEquals((await audit(browsers.id)).length, 3);
+        const claims = await db.sql<{ voter_id: string }[]>`
+          select voter_id from ballot_voters where ballot_id = ${browsers.id} order by voter_id`;
+        assertEquals(claims.map((row) => row.voter_id), ["alice", "bob", "earlier"]);
+
+        // The server took it for a ballot the lean statement takes; the database knows better.
+        await db.sql`update ballots set duplicate_check = 'code' where id = ${lean.id}`;
+        assertEquals(await recordVotes(db.sql, votes(lean.id).slice(0, 1), 200), ["code_invalid"]);
         assertEquals((await readTally(db.sql, lean.id)).map((row) => row.votes), [2, 0, 1]);
         assertEquals(await turnout(lean.id), 2, "a refused vote raises no turnout");
         assertEquals((await audit(lean.id)).length, 2);
