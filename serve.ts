@@ -3,7 +3,14 @@
  * with --parallel): Deno serves the default export, in each worker.
  * `deno task start` runs main.ts instead.
  */
-import { announce, configOrExit, exitWhenAllDrained, Listener, reason } from "./lib/ops/launch.ts";
+import {
+  announce,
+  configOrExit,
+  exitWhenAllDrained,
+  Listener,
+  reason,
+  stopOnSignals,
+} from "./lib/ops/launch.ts";
 import { isDescriptorExhaustion } from "./lib/limits/descriptors.ts";
 import { buildOponn } from "./server.ts";
 
@@ -48,16 +55,10 @@ function commandLine(): string[] {
 // in flight are answered and recorded, connections close); the process exits
 // 0 once every worker has, or 1 after 10 s.
 const drained = exitWhenAllDrained(oponn.budget.workers);
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  Deno.unrefTimer(setTimeout(() => Deno.exit(1), 10_000));
+stopOnSignals(async () => {
   await oponn.close();
   drained();
-};
-Deno.addSignalListener("SIGTERM", stop);
-Deno.addSignalListener("SIGINT", stop);
+});
 
 export default {
   fetch: oponn.fetch,

@@ -18,7 +18,8 @@
 import { Client } from "../tests/_support/client.ts";
 import { encodeCase, type HostileCase, hostileCorpus } from "../tests/_support/hostile.ts";
 import { encodeRequest, Http1Connection } from "./http1.ts";
-import { cpuMs, sleep, spawnDeno } from "./proc.ts";
+import { cpuMs, machineInfo, sleep, spawnDeno } from "./proc.ts";
+import { BENCH_SECRET } from "./rounds.ts";
 import { Histogram, round } from "./stats.ts";
 
 /**
@@ -411,7 +412,7 @@ if (import.meta.main) {
       DATABASE_URL: Deno.env.get("BENCH_DATABASE_URL") ?? "memory://",
       OPONN_ENV: "test",
       OPONN_RATE_LIMIT: "off",
-      OPONN_SECRET: "oponn-bench-secret-0123456789abcdef",
+      OPONN_SECRET: BENCH_SECRET,
     },
   });
   try {
@@ -423,12 +424,7 @@ if (import.meta.main) {
     ]);
     printTable({
       date: new Date().toISOString(),
-      machine: {
-        cores: navigator.hardwareConcurrency,
-        memoryGiB: round(Deno.systemMemoryInfo().total / 2 ** 30, 1),
-        loadAverage: Deno.loadavg().map((value) => value.toFixed(2)).join(" "),
-        deno: Deno.version.deno,
-      },
+      machine: machineInfo(),
       options: {
         smoke,
         durationS: hostile.durationS,

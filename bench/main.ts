@@ -23,7 +23,7 @@ import { mergeDeliveries, voteLatencies } from "./fanout.ts";
 import { csrfTokenOf, encodeRequest, Http1Connection, setCookies } from "./http1.ts";
 import { type BenchOptions, parseOptions } from "./options.ts";
 import { createScratchTables, type PgbenchResult, runPgbench, type ScriptName } from "./pgbench.ts";
-import { type Child, cpuMs, rssKiB, runToResult, sleep, spawnDeno } from "./proc.ts";
+import { type Child, cpuMs, machineInfo, rssKiB, runToResult, sleep, spawnDeno } from "./proc.ts";
 import { Histogram, percentileOf, round } from "./stats.ts";
 import type { ViewersConfig, ViewersResult } from "./viewers.ts";
 import type { VotersConfig, VotersResult } from "./voters.ts";
@@ -31,7 +31,7 @@ import { printTable } from "./report.ts";
 import { type HostileFigures, hostilePhase } from "./hostile.ts";
 import { type ModesFigures, modesPhase } from "./modes.ts";
 import { type KindsFigures, kindsPhase } from "./kinds.ts";
-import { writerStats } from "./rounds.ts";
+import { BENCH_SECRET, writerStats } from "./rounds.ts";
 import { type RunoffFigures, runoffPhase } from "./runoff.ts";
 
 export interface VoteFigures {
@@ -172,12 +172,7 @@ const settle = (ms: number) => sleep(options.smoke ? ms / 10 : ms);
 
 const report: BenchReport = {
   date: new Date().toISOString(),
-  machine: {
-    cores: navigator.hardwareConcurrency,
-    memoryGiB: round(Deno.systemMemoryInfo().total / 2 ** 30, 1),
-    loadAverage: Deno.loadavg().map((value) => value.toFixed(2)).join(" "),
-    deno: Deno.version.deno,
-  },
+  machine: machineInfo(),
   options: {
     smoke: options.smoke,
     durationS: options.durationS,
@@ -194,8 +189,6 @@ const report: BenchReport = {
 class BenchFailure extends Error {}
 
 const children = new Set<Child>();
-/** The secret Oponn runs with; the bare floor signs and verifies with the same one. */
-const OPONN_SECRET = "oponn-bench-secret-0123456789abcdef";
 
 async function startOponn(dbUrl: string): Promise<{ child: Child; url: string }> {
   const child = spawnDeno("main.ts", [], {
@@ -208,7 +201,7 @@ async function startOponn(dbUrl: string): Promise<{ child: Child; url: string }>
       DATABASE_URL: dbUrl,
       REDIS_URL: options.redisUrl,
       OPONN_ENV: "test",
-      OPONN_SECRET,
+      OPONN_SECRET: BENCH_SECRET,
       OPONN_RATE_LIMIT: "off",
       OPONN_SKIP_CSRF: "",
     },
@@ -390,7 +383,7 @@ async function bareFloor(base: string, path: string): Promise<BareFloorFigures> 
   log(`votes: bare floor, ${options.voters} voters, ${options.durationS} s`);
   const floor = spawnDeno("bench/bare_floor.ts", [], {
     flags: ["--lock=tests/deno.lock"],
-    env: { OPONN_SECRET },
+    env: { OPONN_SECRET: BENCH_SECRET },
   });
   children.add(floor);
   try {
@@ -778,30 +771,24 @@ async function run(): Promise<void> {
         await stopChild(b.child);
       }
     }
+    // What the side-by-side phases (modes, kinds) run with.
+    const rounds = {
+      voters: options.voters,
+      generators: options.generators,
+      warmupMs,
+      durationMs: phaseMs,
+      smoke: options.smoke,
+      log,
+      fail: (message: string) => report.failures.push(message),
+    };
     if (want("modes")) {
       await phase("modes", async () => {
-        report.modes = await modesPhase(a.url, a.child.pid, db, {
-          voters: options.voters,
-          generators: options.generators,
-          warmupMs,
-          durationMs: phaseMs,
-          smoke: options.smoke,
-          log,
-          fail: (message) => report.failures.push(message),
-        });
+        report.modes = await modesPhase(a.url, a.child.pid, db, rounds);
       });
     }
     if (want("kinds")) {
       await phase("kinds", async () => {
-        report.kinds = await kindsPhase(a.url, a.child.pid, db, {
-          voters: options.voters,
-          generators: options.generators,
-          warmupMs,
-          durationMs: phaseMs,
-          smoke: options.smoke,
-          log,
-          fail: (message) => report.failures.push(message),
-        });
+        report.kinds = await kindsPhase(a.url, a.child.pid, db, rounds);
       });
     }
     if (want("runoff")) {

@@ -179,3 +179,13 @@ export function cpuMs(pid: number): number {
   // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 here; clock ticks of 10 ms.
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
+
+/** The machine as every bench report names it (the Postgres version is added where known). */
+export function machineInfo() {
+  return {
+    cores: navigator.hardwareConcurrency,
+    memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30 * 10) / 10,
+    loadAverage: Deno.loadavg().map((value) => value.toFixed(2)).join(" "),
+    deno: Deno.version.deno,
+  };
+}

@@ -1,7 +1,9 @@
+import type { ComponentChildren } from "preact";
 import {
   type CreateBallotForm,
   DURATION_CHOICES,
   DURATION_UNITS,
+  END_TYPES,
   type FieldErrors,
   MAX_MEASURE_CHARS,
 } from "../lib/ballots/rules.ts";
@@ -58,8 +60,6 @@ function errorTargets(
     ["listing", "listing", "list_on_home_page"],
   ];
 }
-
-const END_TYPES = ["duration", "custom", "at"] as const;
 
 const DURATION_LABELS: Record<number, string> = {
   10: "10_minutes",
@@ -207,16 +207,12 @@ export function CreateForm(
       <fieldset class="field" {...describedBy("end_type-error", errors.end_type)}>
         <legend>ends</legend>
         <div class="end-choices">
-          <div class="end-choice">
-            <input
-              type="radio"
-              id="end_type-duration"
-              name="end_type"
-              value="duration"
-              checked={endType === "duration"}
-              {...focus("end_type-duration")}
-            />
-            <label for="end_type-duration">after</label>
+          <EndChoice
+            value="duration"
+            label="after"
+            chosen={endType}
+            autofocus={focusId === "end_type-duration"}
+          >
             <select
               id="duration_mins"
               name="duration_mins"
@@ -232,16 +228,8 @@ export function CreateForm(
                 </option>
               ))}
             </select>
-          </div>
-          <div class="end-choice">
-            <input
-              type="radio"
-              id="end_type-custom"
-              name="end_type"
-              value="custom"
-              checked={endType === "custom"}
-            />
-            <label for="end_type-custom">after_custom</label>
+          </EndChoice>
+          <EndChoice value="custom" label="after_custom" chosen={endType}>
             <input
               id="duration_amount"
               name="duration_amount"
@@ -266,16 +254,8 @@ export function CreateForm(
                 </option>
               ))}
             </select>
-          </div>
-          <div class="end-choice">
-            <input
-              type="radio"
-              id="end_type-at"
-              name="end_type"
-              value="at"
-              checked={endType === "at"}
-            />
-            <label for="end_type-at">at</label>
+          </EndChoice>
+          <EndChoice value="at" label="at" chosen={endType}>
             <input
               id="end_time"
               name="end_time"
@@ -287,7 +267,7 @@ export function CreateForm(
               {...describedBy("end_time-error", errors.end_time)}
               {...focus("end_time")}
             />
-          </div>
+          </EndChoice>
         </div>
         <FieldError id="end_type-error" message={errors.end_type} />
         <FieldError id="duration_mins-error" message={errors.duration_mins} />
@@ -325,6 +305,33 @@ export function CreateForm(
         </noscript>
       </div>
     </form>
+  );
+}
+
+/** One way a ballot can end: its radio (`end_type`), its label, and the fields it reads. */
+function EndChoice(
+  props: {
+    value: (typeof END_TYPES)[number];
+    label: string;
+    chosen: string;
+    autofocus?: boolean;
+    children: ComponentChildren;
+  },
+) {
+  const id = `end_type-${props.value}`;
+  return (
+    <div class="end-choice">
+      <input
+        type="radio"
+        id={id}
+        name="end_type"
+        value={props.value}
+        checked={props.chosen === props.value}
+        autofocus={props.autofocus}
+      />
+      <label for={id}>{props.label}</label>
+      {props.children}
+    </div>
   );
 }
 

@@ -2,6 +2,7 @@ import type { Ballot } from "../lib/ballots/types.ts";
 import { describedBy, FieldError } from "./FieldError.tsx";
 import { BallotHeader } from "./BallotHeader.tsx";
 import { ShareBox } from "./ShareBox.tsx";
+import { VoterCodesInput } from "./VoterCodesInput.tsx";
 
 export interface ManagePageProps {
   ballot: Ballot;
@@ -96,16 +97,7 @@ export function ManagePage(props: ManagePageProps) {
           <form class="panel form" method="post" action={`${base}/codes`}>
             {token}
             <label for="voter_codes">more_voter_codes</label>
-            <input
-              id="voter_codes"
-              name="voter_codes"
-              type="number"
-              min={1}
-              max={10000}
-              inputmode="numeric"
-              {...describedBy("voter_codes-error", errors.voter_codes)}
-            />
-            <FieldError id="voter_codes-error" message={errors.voter_codes} />
+            <VoterCodesInput error={errors.voter_codes} />
             <button type="submit" class="btn">issue_codes</button>
           </form>
         )}

@@ -2,6 +2,7 @@ import { formatShare, shareOf, type Tally } from "../lib/results/tally.ts";
 import { TIE_BREAK_RULE } from "../lib/kinds/index.ts";
 import type { Round } from "../lib/kinds/runoff.ts";
 import { barKey } from "./Results.tsx";
+import { WinnerLine } from "./WinnerLine.tsx";
 
 export interface RankedResultsProps {
   tally: Tally;
@@ -81,19 +82,7 @@ function RunoffWinner(
   if (!counted) return null;
   if (winners.length === 0) return <p class="winner">no_winner: every ballot is exhausted</p>;
   const lead = winners.length > 1 ? "tie: " : ended ? "winner: " : "winning_now: ";
-  return (
-    <p class="winner">
-      {lead}
-      {winners.map((label, index) => (
-        <>
-          {index > 0 && ", "}
-          <strong data-winner={label}>
-            <bdi>{label}</bdi>
-          </strong>
-        </>
-      ))}
-    </p>
-  );
+  return <WinnerLine lead={lead} winners={winners} />;
 }
 
 /** The rule reads as sentences on the page. */

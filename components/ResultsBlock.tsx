@@ -5,6 +5,7 @@ import { winnersOf } from "../lib/results/winners.ts";
 import type { Turnout as TurnoutFigures } from "../lib/live/snapshots.ts";
 import { Results } from "./Results.tsx";
 import { RankedResults } from "./RankedResults.tsx";
+import { WinnerLine } from "./WinnerLine.tsx";
 
 export interface ResultsBlockProps {
   ballot: Ballot;
@@ -59,17 +60,5 @@ function Turnout({ ballot, turnout }: { ballot: Ballot; turnout: TurnoutFigures 
 function Winner({ tally }: { tally: Tally }) {
   const winners = winnersOf(tally);
   if (winners.length === 0) return <p class="winner">no_votes_cast</p>;
-  return (
-    <p class="winner">
-      {winners.length === 1 ? "winner: " : "tie: "}
-      {winners.map((label, index) => (
-        <>
-          {index > 0 && ", "}
-          <strong data-winner={label}>
-            <bdi>{label}</bdi>
-          </strong>
-        </>
-      ))}
-    </p>
-  );
+  return <WinnerLine lead={winners.length === 1 ? "winner: " : "tie: "} winners={winners} />;
 }

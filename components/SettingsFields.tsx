@@ -1,5 +1,6 @@
 import type { SettingsField, SettingsForm } from "../lib/ballots/settings.ts";
 import { describedBy, FieldError } from "./FieldError.tsx";
+import { VoterCodesInput } from "./VoterCodesInput.tsx";
 
 export interface SettingsFieldsProps {
   form: SettingsForm;
@@ -49,18 +50,11 @@ export function SettingsFields({ form, errors, focusId = "" }: SettingsFieldsPro
         <label for="voter_codes" class="sub-label">
           voter_codes <span class="hint">(how many to issue, with one_vote_per_code)</span>
         </label>
-        <input
-          id="voter_codes"
-          name="voter_codes"
-          type="number"
-          min={1}
-          max={10000}
-          inputmode="numeric"
+        <VoterCodesInput
           value={form.voter_codes}
-          {...focus("voter_codes")}
-          {...describedBy("voter_codes-error", errors.voter_codes)}
+          error={errors.voter_codes}
+          autofocus={focusId === "voter_codes"}
         />
-        <FieldError id="voter_codes-error" message={errors.voter_codes} />
       </fieldset>
       <fieldset
         class="field"

@@ -36,6 +36,7 @@ import {
   WRITE_IN_LIMIT,
 } from "./votes/rules.ts";
 import type { VoteWriter } from "./votes/writer.ts";
+import type { Turnout } from "./live/snapshots.ts";
 import { type SettingsField, type SettingsForm, validateSettings } from "./ballots/settings.ts";
 import { BallotManager, makeCodes } from "./ballots/manage.ts";
 import { hashManageKey, hashVoterCode, manageKeyFor, normalizeVoterCode } from "./identity/keys.ts";
@@ -61,6 +62,12 @@ export interface CreatedBallot {
 
 /** `choice`: the label the vote counted for, to show the voter. */
 export type CastResult = { ok: true; choice: string } | (VoteRefusal & { ok: false });
+
+/** A results view's data (see `Oponn.readResults`). */
+export interface Results<T> {
+  tally: T;
+  turnout: Turnout;
+}
 
 export class Oponn {
   readonly cache: BallotCache;
@@ -143,6 +150,20 @@ export class Oponn {
   /** How many ballots exist (operators and tests). */
   countBallots(): Promise<number> {
     return guardStore(() => countBallots(this.#sql));
+  }
+
+  /**
+   * What a results view needs: the counts when the reader may see them (`shown`),
+   * and the turnout; `null` when the ballot is gone.
+   */
+  readResults(ballotId: string, shown: true): Promise<Results<Tally> | null>;
+  readResults(ballotId: string, shown: boolean): Promise<Results<Tally | undefined> | null>;
+  async readResults(ballotId: string, shown: boolean) {
+    const [tally, turnout] = await Promise.all([
+      shown ? this.readTally(ballotId) : undefined,
+      this.manager.turnout(ballotId),
+    ]);
+    return turnout ? { tally, turnout } : null;
   }
 
   /** The counts as the ballot's kind shows them (rounds for `ranked`, shares of voters for `approval`). */

@@ -34,12 +34,12 @@ export function cspWith(sources: Record<string, string>): string {
 export const securityHeaders: Middleware = async (c, next) => {
   await next();
   const headers = c.res.headers;
-  if (!headers.has("Content-Security-Policy")) headers.set("Content-Security-Policy", CSP);
+  const routeCsp = headers.get("Content-Security-Policy");
+  if (routeCsp === null) headers.set("Content-Security-Policy", CSP);
   headers.set("X-Content-Type-Options", "nosniff");
   headers.set("Referrer-Policy", "same-origin");
-  if (!headers.has("X-Frame-Options") && CSP_FRAMES_NONE(headers)) {
-    headers.set("X-Frame-Options", "DENY");
-  }
+  const framesNone = (routeCsp ?? CSP).includes("frame-ancestors 'none'");
+  if (framesNone && !headers.has("X-Frame-Options")) headers.set("X-Frame-Options", "DENY");
   if (c.get("deps").config.env === "production") {
     headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   }
@@ -48,10 +48,6 @@ export const securityHeaders: Middleware = async (c, next) => {
     headers.set("Cache-Control", "private, no-store");
   }
 };
-
-function CSP_FRAMES_NONE(headers: Headers): boolean {
-  return headers.get("Content-Security-Policy")?.includes("frame-ancestors 'none'") ?? false;
-}
 
 /** A host name or address with an optional port: anything else never reaches a share link. */
 const HOST =
@@ -110,12 +106,17 @@ async function readCapped(
   return bytes;
 }
 
+/** A cookie's name: with the `__Host-` prefix (this origin only, HTTPS) in production. */
+export function cookieName(c: Ctx, name: string): string {
+  return c.get("deps").config.env === "production" ? `__Host-${name}` : name;
+}
+
 export function voterCookieName(c: Ctx): string {
-  return c.get("deps").config.env === "production" ? "__Host-oponn_voter" : "oponn_voter";
+  return cookieName(c, "oponn_voter");
 }
 
 export function csrfCookieName(c: Ctx): string {
-  return c.get("deps").config.env === "production" ? "__Host-oponn_csrf_token" : "oponn_csrf_token";
+  return cookieName(c, "oponn_csrf_token");
 }
 
 /**

@@ -3,9 +3,10 @@ import { getCookie, setCookie } from "hono/cookie";
 import type { Ballot } from "../lib/ballots/types.ts";
 import { type Reader, type Visibility, visibilityFor } from "../lib/results/visibility.ts";
 import type { Ctx } from "./_context.ts";
+import { cookieName } from "./_middleware.ts";
 
 function votedCookieName(c: Ctx): string {
-  return c.get("deps").config.env === "production" ? "__Host-oponn_voted" : "oponn_voted";
+  return cookieName(c, "oponn_voted");
 }
 
 /** The ballots this browser voted on, from its signed cookie (newest last). */

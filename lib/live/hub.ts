@@ -263,18 +263,22 @@ export class LiveHub {
       state.flushedSeq = seq;
       if (!snapshot) return this.#endStreams(ballotId, state);
       const status = previous?.statusKey !== snapshot.statusKey;
+      // Encoded once per audience, and only for an audience some viewer belongs to.
       const chunks = new Map<LiveAudience, Uint8Array>();
-      for (const audience of ["shown", "hidden", "api"] as const) {
-        const part = partFor(snapshot, audience);
-        const before = previous && partFor(previous, audience);
-        chunks.set(
-          audience,
-          encodeSnapshot(snapshot, part, { results: before?.version !== part?.version, status }),
-        );
-      }
+      const chunkFor = ({ audience }: Viewer) => {
+        let chunk = chunks.get(audience);
+        if (chunk === undefined) {
+          const part = partFor(snapshot, audience);
+          const before = previous && partFor(previous, audience);
+          const results = before?.version !== part?.version;
+          chunk = encodeSnapshot(snapshot, part, { results, status });
+          chunks.set(audience, chunk);
+        }
+        return chunk;
+      };
       this.#flushes++;
       // `flushing` holds until the last slice is written: flushes reach each viewer in order.
-      await this.#deliver(ballotId, state, (viewer) => chunks.get(viewer.audience)!);
+      await this.#deliver(ballotId, state, chunkFor);
     } finally {
       state.flushing = false;
       state.lastFlushAt = Date.now();

@@ -1,6 +1,6 @@
 /**
  * What `main.ts` (`deno run`) and `serve.ts` (`deno serve`) share: reading the
- * configuration, the start-up lines, and listening again after the descriptor
+ * configuration, the start-up lines, stopping on a signal, and listening again after the descriptor
  * table filled up.
  */
 import { ConfigError, loadConfig } from "../config.ts";
@@ -94,6 +94,25 @@ export function exitWhenAllDrained(workers: number): () => void {
     channel.postMessage("drained");
     check();
   };
+}
+
+/** A stop that has not finished by then ends the process with status 1. */
+const STOP_DEADLINE_MS = 10_000;
+
+/**
+ * Runs `stop` on the first SIGTERM or SIGINT (later ones are ignored), and
+ * exits 1 if it has not ended the process within STOP_DEADLINE_MS.
+ */
+export function stopOnSignals(stop: (signal: Deno.Signal) => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: Deno.Signal) => {
+    if (stopping) return;
+    stopping = true;
+    Deno.unrefTimer(setTimeout(() => Deno.exit(1), STOP_DEADLINE_MS));
+    stop(signal);
+  };
+  Deno.addSignalListener("SIGTERM", () => onSignal("SIGTERM"));
+  Deno.addSignalListener("SIGINT", () => onSignal("SIGINT"));
 }
 
 /** Wait before listening again: long enough not to spin, short next to a client's retry. */

@@ -17,17 +17,14 @@ export const handlers: Handlers = {
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
     const visibility = visibilityOf(c, ballot);
-    const [tally, turnout] = await Promise.all([
-      visibility.shown ? oponn.readTally(ballot.id) : Promise.resolve(undefined),
-      oponn.manager.turnout(ballot.id),
-    ]);
-    if (!turnout) return notFound(c);
+    const results = await oponn.readResults(ballot.id, visibility.shown);
+    if (!results) return notFound(c);
     const html = renderToString(
       <EmbedPage
         ballot={ballot}
         now={oponn.now()}
-        turnout={turnout}
-        tally={tally}
+        turnout={results.turnout}
+        tally={results.tally}
         hiddenReason={visibility.shown ? undefined : visibility.reason}
         voteUrl={publicUrl(c, `/vote/${ballot.id}`)}
         assets={assets}

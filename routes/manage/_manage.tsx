@@ -42,11 +42,9 @@ export async function managePage(
   const done = c.req.query("done");
   const notice = done && done in NOTICES ? NOTICES[done as keyof typeof NOTICES] : undefined;
   const now = oponn.now();
-  const [tally, turnout] = await Promise.all([
-    oponn.readTally(ballot.id),
-    oponn.manager.turnout(ballot.id),
-  ]);
-  if (!turnout) return notFound(c);
+  const results = await oponn.readResults(ballot.id, true);
+  if (!results) return notFound(c);
+  const { tally, turnout } = results;
   const body = (
     <ManagePage
       ballot={ballot}

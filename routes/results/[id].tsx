@@ -1,5 +1,6 @@
 import type { Ballot } from "../../lib/ballots/rules.ts";
 import { statusOf } from "../../lib/ballots/rules.ts";
+import { visibilityFor } from "../../lib/results/visibility.ts";
 import type { Tally } from "../../lib/results/tally.ts";
 import type { Turnout } from "../../lib/live/snapshots.ts";
 import { BallotHeader } from "../../components/BallotHeader.tsx";
@@ -7,7 +8,7 @@ import { LiveResults } from "../../components/LiveResults.tsx";
 import { ShareBox } from "../../components/ShareBox.tsx";
 import type { Handlers } from "../_context.ts";
 import { page } from "../_render.tsx";
-import { readerOf, takeRecordedChoice, visibilityOf } from "../_reader.ts";
+import { readerOf, takeRecordedChoice } from "../_reader.ts";
 import { publicUrl } from "../_urls.ts";
 import { ballotPreview } from "../../lib/share/preview.ts";
 import notFound from "../_404.tsx";
@@ -21,20 +22,17 @@ export const handlers: Handlers = {
     const { oponn } = c.get("deps");
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
-    const visibility = visibilityOf(c, ballot);
-    const [tally, turnout] = await Promise.all([
-      visibility.shown ? oponn.readTally(ballot.id) : Promise.resolve(undefined),
-      oponn.manager.turnout(ballot.id),
-    ]);
-    if (!turnout) return notFound(c);
     const reader = readerOf(c, ballot);
+    const visibility = visibilityFor(ballot, reader, oponn.now());
+    const results = await oponn.readResults(ballot.id, visibility.shown);
+    if (!results) return notFound(c);
     return page(
       c,
       `results: ${ballot.measure}`,
       <ResultsPage
         ballot={ballot}
-        tally={tally}
-        turnout={turnout}
+        tally={results.tally}
+        turnout={results.turnout}
         hiddenReason={visibility.shown ? undefined : visibility.reason}
         now={oponn.now()}
         shareUrl={publicUrl(c, `/vote/${ballot.id}`)}

@@ -33,11 +33,9 @@ export async function exportResults(
   const visibility = visibilityOf(c, ballot);
   if (!visibility.shown) return refuse(403, "results_hidden", visibility.reason);
   const now = oponn.now();
-  const [tally, turnout] = await Promise.all([
-    oponn.readTally(ballot.id),
-    oponn.manager.turnout(ballot.id),
-  ]);
-  if (!turnout) return refuse(404, "not_found", "No ballot has this id.");
+  const results = await oponn.readResults(ballot.id, true);
+  if (!results) return refuse(404, "not_found", "No ballot has this id.");
+  const { tally, turnout } = results;
   const writeIns = tally.more ? (await oponn.readWriteIns(ballot.id, 1, MAX_WRITE_INS)).rows : null;
   const full = fullTally(tally, writeIns);
   const headers = {

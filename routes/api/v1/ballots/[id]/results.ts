@@ -12,11 +12,9 @@ export const handlers: Handlers = {
     const now = oponn.now();
     // The API knows no reader: it is served what the public is.
     const visibility = publicVisibility(ballot, now);
-    const [tally, turnout] = await Promise.all([
-      visibility.shown ? oponn.readTally(ballot.id) : Promise.resolve(undefined),
-      oponn.manager.turnout(ballot.id),
-    ]);
-    if (!turnout) return ballotNotFound();
+    const results = await oponn.readResults(ballot.id, visibility.shown);
+    if (!results) return ballotNotFound();
+    const { tally, turnout } = results;
     return c.json(resultsJson(ballot, visibility, tally, turnout, now), 200, {
       "Cache-Control": "no-store",
     });
