@@ -35,9 +35,9 @@ export async function createApp(
   const app = new Hono<AppEnv>();
   const special = await loadSpecialRoutes();
 
-  app.use("*", async (c, next) => {
+  app.use("*", (c, next) => {
     c.set("deps", deps);
-    await next();
+    return next();
   });
   app.get("/favicon.ico", (c) => c.redirect("/static/favicon.svg", 301));
   mountStaticAssets(app, staticAssets);

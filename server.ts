@@ -209,14 +209,18 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
     }),
     bodyTimeoutMs: options.limits?.bodyTimeoutMs ?? BODY_TIMEOUT_MS,
   });
-  const fetch = async (request: Request, info?: Deno.ServeHandlerInfo) => {
+  const answered = () => {
+    if (--inFlight === 0) idle.splice(0).forEach((resolve) => resolve());
+  };
+  const fetch = (request: Request, info?: Deno.ServeHandlerInfo): Promise<Response> => {
     inFlight++;
-    try {
-      const response = await guarded.fetch(request, info);
+    return guarded.fetch(request, info).then((response) => {
+      answered();
       return draining ? closingConnection(response) : response;
-    } finally {
-      if (--inFlight === 0) idle.splice(0).forEach((resolve) => resolve());
-    }
+    }, (error) => {
+      answered();
+      throw error;
+    });
   };
   const quiet = (timeoutMs: number) =>
     inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => {

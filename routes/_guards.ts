@@ -4,7 +4,7 @@
  * run first; the body is parsed only for a browser the server knows, whose
  * token did not come in the header.
  */
-import type { LimitedAction } from "../lib/limits/rate_limit.ts";
+import type { LimitedAction, RateLimiter } from "../lib/limits/rate_limit.ts";
 import type { Ctx, Method, Middleware, RouteRules } from "./_context.ts";
 import { field, isFormType, readForm } from "./_form.ts";
 import { CSRF_FIELD } from "./_middleware.ts";
@@ -49,16 +49,18 @@ export function clientAddress(c: Ctx): string {
  * `Origin`, when sent, must be this site's; `Sec-Fetch-Site: cross-site` is
  * refused. Scripts that send neither still pass on a valid token.
  */
-const sameOrigin: Middleware = async (c, next) => {
-  if (c.get("deps").config.skipCsrf) return await next();
+// Guards that pass on hand back next()'s promise instead of wrapping it in
+// another async layer (every vote goes through all of them).
+const sameOrigin: Middleware = (c, next) => {
+  if (c.get("deps").config.skipCsrf) return next();
   const origin = c.req.header("origin");
   const crossSite = c.req.header("sec-fetch-site") === "cross-site";
   if (crossSite || (origin !== undefined && !isOwnOrigin(c, origin))) {
-    return errorPage(c, 403, "forbidden", "Cross-site form posts are refused.");
+    return Promise.resolve(errorPage(c, 403, "forbidden", "Cross-site form posts are refused."));
   }
   // A browser without a signed cookie cannot hold a token: refuse before anything costs.
-  if (!c.get("knownVoter")) return errorPage(c, 403, "forbidden", CSRF_MESSAGE);
-  await next();
+  if (!c.get("knownVoter")) return Promise.resolve(errorPage(c, 403, "forbidden", CSRF_MESSAGE));
+  return next();
 };
 
 function isOwnOrigin(c: Ctx, origin: string): boolean {
@@ -77,16 +79,23 @@ function isOwnOrigin(c: Ctx, origin: string): boolean {
   }
 }
 
-const csrfToken: Middleware = async (c, next) => {
-  const { config, identity } = c.get("deps");
-  if (config.skipCsrf) return await next();
-  let sent = c.req.header(CSRF_FIELD);
-  if (sent === undefined && isFormType(c)) sent = field(await readForm(c), CSRF_FIELD) || undefined;
-  if (!identity.validToken(c.get("voterId"), sent)) {
-    return errorPage(c, 403, "forbidden", CSRF_MESSAGE);
-  }
-  await next();
+const csrfToken: Middleware = (c, next) => {
+  if (c.get("deps").config.skipCsrf) return next();
+  const sent = c.req.header(CSRF_FIELD);
+  if (sent === undefined && isFormType(c)) return checkFormToken(c, next);
+  return checkToken(c, next, sent);
 };
+
+async function checkFormToken(c: Ctx, next: () => Promise<void>): Promise<Response | void> {
+  return await checkToken(c, next, field(await readForm(c), CSRF_FIELD) || undefined);
+}
+
+function checkToken(c: Ctx, next: () => Promise<void>, sent: string | undefined) {
+  if (!c.get("deps").identity.validToken(c.get("voterId"), sent)) {
+    return Promise.resolve(errorPage(c, 403, "forbidden", CSRF_MESSAGE));
+  }
+  return next();
+}
 
 const LIMIT_WORDS: Record<LimitedAction, string> = {
   vote: "votes",
@@ -101,9 +110,7 @@ const LIMIT_COUNTERS = {
 } as const;
 
 function rateLimit(action: LimitedAction): Middleware {
-  return async (c, next) => {
-    const limiter = c.get("deps").limits?.requests;
-    if (!limiter) return await next();
+  const limited = async (c: Ctx, next: () => Promise<void>, limiter: RateLimiter) => {
     const address = clientKey(c);
     // Without a browser identity (the JSON API), the address stands for the session too.
     const session = c.get("voterId") ?? `address:${address}`;
@@ -121,5 +128,9 @@ function rateLimit(action: LimitedAction): Middleware {
     );
     response.headers.set("Retry-After", String(decision.retryAfterS));
     return response;
+  };
+  return (c, next) => {
+    const limiter = c.get("deps").limits?.requests;
+    return limiter ? limited(c, next, limiter) : next();
   };
 }

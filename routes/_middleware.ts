@@ -58,27 +58,41 @@ function validPort(host: string): boolean {
   return port === undefined || Number(port) <= 65535;
 }
 
-export const wellFormedHost: Middleware = async (c, next) => {
+// The middleware that only check before passing on are plain functions handing
+// back next()'s promise: an async wrapper per layer costs a promise on every request.
+
+export const wellFormedHost: Middleware = (c, next) => {
   const host = c.req.header("host");
   if (host !== undefined && (host.length > 260 || !HOST.test(host) || !validPort(host))) {
-    if (isApiPath(c.req.path)) return apiError(400, "bad_request", "The Host header is malformed.");
-    return errorPage(c, 400, "bad_request", "The Host header is malformed.");
+    if (isApiPath(c.req.path)) {
+      return Promise.resolve(apiError(400, "bad_request", "The Host header is malformed."));
+    }
+    return Promise.resolve(errorPage(c, 400, "bad_request", "The Host header is malformed."));
   }
-  await next();
+  return next();
 };
 
 /** Refuses by the declared length before reading; a body sent without one is cut at the cap. */
-export const limitBody: Middleware = async (c, next) => {
-  if (c.req.method === "GET" || c.req.method === "HEAD") return await next();
+export const limitBody: Middleware = (c, next) => {
+  if (c.req.method === "GET" || c.req.method === "HEAD") return next();
   const declared = c.req.header("content-length");
-  if (declared !== undefined && !(Number(declared) <= MAX_BODY_BYTES)) return tooLarge(c);
-  if (declared === undefined && c.req.raw.body) {
-    const bytes = await readCapped(c.req.raw.body);
-    if (bytes === null) return tooLarge(c);
-    c.req.raw = new Request(c.req.raw, { body: bytes as Uint8Array<ArrayBuffer> });
+  if (declared !== undefined && !(Number(declared) <= MAX_BODY_BYTES)) {
+    return Promise.resolve(tooLarge(c));
   }
-  await next();
+  if (declared === undefined && c.req.raw.body) return readThenPass(c, next, c.req.raw.body);
+  return next();
 };
+
+async function readThenPass(
+  c: Ctx,
+  next: () => Promise<void>,
+  body: ReadableStream<Uint8Array>,
+): Promise<Response | void> {
+  const bytes = await readCapped(body);
+  if (bytes === null) return tooLarge(c);
+  c.req.raw = new Request(c.req.raw, { body: bytes as Uint8Array<ArrayBuffer> });
+  await next();
+}
 
 function tooLarge(c: Ctx): Response {
   if (isApiPath(c.req.path)) {
@@ -124,9 +138,9 @@ export function csrfCookieName(c: Ctx): string {
  * by a new one. The CSRF token is derived from it; `oponn_csrf_token` carries
  * the same token for clients that read it from the cookie (SPEC section 4).
  */
-export const identity: Middleware = async (c, next) => {
+export const identity: Middleware = (c, next) => {
   // The JSON API never reads or sets cookies (so it is not exposed to CSRF).
-  if (c.req.path.startsWith("/api/")) return await next();
+  if (c.req.path.startsWith("/api/")) return next();
   const { identity, config } = c.get("deps");
   const known = identity.verify(getCookie(c, voterCookieName(c)));
   let voterId = known;
@@ -146,7 +160,7 @@ export const identity: Middleware = async (c, next) => {
   c.set("voterId", voterId);
   c.set("knownVoter", known !== null);
   c.set("csrfToken", identity.csrfToken(voterId));
-  await next();
+  return next();
 };
 
 export const middleware: Middleware[] = [securityHeaders, wellFormedHost, limitBody, identity];

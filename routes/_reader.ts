@@ -26,6 +26,19 @@ export function visibilityOf(c: Ctx, ballot: Ballot): Visibility {
 }
 
 const COOKIE_OPTIONS = { path: "/", httpOnly: true, sameSite: "Lax" as const };
+const YEAR_S = 400 * 86_400;
+const CHOICE_S = 300;
+
+/**
+ * A `Set-Cookie` value for a name and value this module made (cookie-safe
+ * characters only, so nothing to encode), with the attributes in the order
+ * Hono's setCookie writes them; built here because this runs on every vote.
+ */
+function cookieLine(name: string, value: string, maxAge: number, path: string, secure: boolean) {
+  return `${name}=${value}; Max-Age=${maxAge}; Path=${path}; HttpOnly${
+    secure ? "; Secure" : ""
+  }; SameSite=Lax`;
+}
 
 /** Remembers in this browser that it voted on `ballotId`, and what it chose (shown once). */
 export function rememberVote(c: Ctx, ballotId: string, choice: string): void {
@@ -34,18 +47,15 @@ export function rememberVote(c: Ctx, ballotId: string, choice: string): void {
   const ids = votedIds(c);
   // A browser voting again on its latest ballot already holds this very value (signed).
   if (ids.at(-1) !== ballotId) {
-    setCookie(c, votedCookieName(c), voted.add(c.get("voterId"), ids, ballotId), {
-      ...COOKIE_OPTIONS,
-      secure,
-      maxAge: 400 * 86_400,
+    const value = voted.add(c.get("voterId"), ids, ballotId);
+    c.header("Set-Cookie", cookieLine(votedCookieName(c), value, YEAR_S, "/", secure), {
+      append: true,
     });
   }
   // Read by the results page right after the redirect, then dropped; never stored server-side.
-  setCookie(c, CHOICE_COOKIE, encodeChoice(choice), {
-    ...COOKIE_OPTIONS,
-    secure,
-    path: `/results/${ballotId}`,
-    maxAge: 300,
+  const path = `/results/${ballotId}`;
+  c.header("Set-Cookie", cookieLine(CHOICE_COOKIE, encodeChoice(choice), CHOICE_S, path, secure), {
+    append: true,
   });
 }
 
@@ -59,10 +69,20 @@ export function takeRecordedChoice(c: Ctx, ballotId: string): string | null {
   return decodeChoice(value);
 }
 
+/** Recent choices' encodings: most votes on a ballot repeat a few choices. */
+const encodedChoices = new Map<string, string>();
+
 function encodeChoice(choice: string): string {
+  const known = encodedChoices.get(choice);
+  if (known !== undefined) return known;
   const bytes = new TextEncoder().encode(choice.slice(0, 2000));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+  const encoded = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
     .replace(/=+$/, "");
+  if (choice.length <= 256) {
+    if (encodedChoices.size >= 1_000) encodedChoices.clear();
+    encodedChoices.set(choice, encoded);
+  }
+  return encoded;
 }
 
 function decodeChoice(value: string): string | null {

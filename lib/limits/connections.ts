@@ -89,7 +89,7 @@ export interface GuardedFetchOptions {
 }
 
 export interface GuardedFetch {
-  fetch: Fetch;
+  fetch: (request: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
   /** Stops the deadline sweep (a graceful stop; requests still waiting are left alone). */
   close(): void;
 }
@@ -112,27 +112,24 @@ export function guardFetch(fetch: Fetch, options: GuardedFetchOptions): GuardedF
   }; send it again in full.`;
   const deadlines = new Deadlines(options.bodyTimeoutMs);
 
-  const guarded = async (request: Request, info?: Deno.ServeHandlerInfo) => {
-    if (PROBE.test(request.url)) return await fetch(request, info);
+  // Plain promises, not async layers: every request passes through here.
+  const guarded = (request: Request, info?: Deno.ServeHandlerInfo): Promise<Response> => {
+    if (PROBE.test(request.url)) return answerOf(fetch, request, info);
     const leave = options.guard.enter();
     if (typeof leave === "string") {
       options.onRefused?.(leave);
-      return plain(
+      return Promise.resolve(plain(
         503,
         "This server is holding as many connections as it can; try again in a few seconds.",
         { "Retry-After": retryAfter },
-      );
+      ));
     }
+    const answer = answerOf(fetch, request, info);
     if (!request.body) {
-      try {
-        return await fetch(request, info);
-      } finally {
-        leave();
-      }
+      answer.then(leave, leave);
+      return answer;
     }
-    const answer = Promise.resolve().then(() => fetch(request, info));
-    answer.then(leave, leave);
-    return await new Promise<Response>((resolve, reject) => {
+    return new Promise<Response>((resolve, reject) => {
       const waiting = deadlines.add(() => {
         options.onTimeout?.();
         // The handler's own answer, if it ever comes, goes nowhere.
@@ -141,14 +138,25 @@ export function guardFetch(fetch: Fetch, options: GuardedFetchOptions): GuardedF
       });
       answer.then((response) => {
         deadlines.delete(waiting);
+        leave();
         resolve(response);
       }, (error) => {
         deadlines.delete(waiting);
+        leave();
         reject(error);
       });
     });
   };
   return { fetch: guarded, close: () => deadlines.close() };
+}
+
+/** The handler's answer as a promise, a synchronous throw included. */
+function answerOf(fetch: Fetch, request: Request, info?: Deno.ServeHandlerInfo): Promise<Response> {
+  try {
+    return Promise.resolve(fetch(request, info));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 interface Waiting {

@@ -270,3 +270,32 @@ Deno.test("static files carry the security headers; pages with a token are priva
     await server.close();
   }
 });
+
+Deno.test("a vote's cookies: HttpOnly and SameSite=Lax, the choice scoped to its results and shown once", async () => {
+  const server = await startTestServer();
+  try {
+    const voter = new Client(server.url);
+    const id = await voter.createBallot({ measure: "Lunch?", options_raw: "tacos,pizza" });
+    const vote = await voter.post(`/vote/${id}`, { option: "tacos" });
+    await vote.body?.cancel();
+    assertEquals(vote.status, 303);
+    const cookies = vote.headers.getSetCookie();
+    const voted = cookies.find((c) => c.startsWith("oponn_voted="));
+    const choice = cookies.find((c) => c.startsWith("oponn_choice="));
+    assert(voted && choice, `both cookies are set: ${cookies.join(" | ")}`);
+    assertMatch(
+      voted,
+      /^oponn_voted=[\w~-]+\.[\w-]{22}; Max-Age=34560000; Path=\/; HttpOnly; SameSite=Lax$/,
+    );
+    assertEquals(
+      choice,
+      `oponn_choice=dGFjb3M; Max-Age=300; Path=/results/${id}; HttpOnly; SameSite=Lax`,
+    );
+    const results = await voter.get(`/results/${id}`);
+    assertStringIncludes(await results.text(), "<bdi>tacos</bdi>");
+    const again = await voter.get(`/results/${id}`);
+    assertEquals((await again.text()).includes("data-vote-recorded"), false, "shown once");
+  } finally {
+    await server.close();
+  }
+});

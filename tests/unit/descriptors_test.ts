@@ -212,6 +212,28 @@ Deno.test("guarded fetch: past a cap a 503 with Retry-After, a message and Conne
   assertEquals((await fetch(new Request("http://oponn.test/healthzz"))).status, 503);
 });
 
+Deno.test("guarded fetch: every answered request gives its place back, with or without a body, answered or thrown", async () => {
+  const { connections } = guard({ perWorker: 2 });
+  const { fetch, close } = guardFetch(async (request) => {
+    const text = request.body ? await request.text() : "";
+    if (text === "throw") throw new Error("handler failed");
+    return new Response(`ok ${text}`);
+  }, { guard: connections, bodyTimeoutMs: 1_000 });
+  try {
+    for (let i = 0; i < 5; i++) {
+      assertEquals(await (await fetch(new Request("http://oponn.test/"))).text(), "ok ");
+      const post = new Request("http://oponn.test/vote/abc", { method: "POST", body: "x" });
+      assertEquals(await (await fetch(post)).text(), "ok x");
+      const failing = new Request("http://oponn.test/vote/abc", { method: "POST", body: "throw" });
+      const thrown = await fetch(failing).then(() => null, (error: Error) => error.message);
+      assertEquals(thrown, "handler failed");
+    }
+    assertEquals(connections.inFlight, 0);
+  } finally {
+    close();
+  }
+});
+
 Deno.test({
   name:
     "guarded fetch: a body still arriving at the deadline is answered 408; the request counts until its handler ends",
