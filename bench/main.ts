@@ -23,7 +23,17 @@ import { mergeDeliveries, voteLatencies } from "./fanout.ts";
 import { csrfTokenOf, encodeRequest, Http1Connection, setCookies } from "./http1.ts";
 import { type BenchOptions, parseOptions } from "./options.ts";
 import { createScratchTables, type PgbenchResult, runPgbench, type ScriptName } from "./pgbench.ts";
-import { type Child, cpuMs, machineInfo, rssKiB, runToResult, sleep, spawnDeno } from "./proc.ts";
+import {
+  type Child,
+  cpuMs,
+  machineInfo,
+  postgresCpuMs,
+  postgresCpuSince,
+  rssKiB,
+  runToResult,
+  sleep,
+  spawnDeno,
+} from "./proc.ts";
 import { Histogram, percentileOf, round } from "./stats.ts";
 import type { ViewersConfig, ViewersResult } from "./viewers.ts";
 import type { VotersConfig, VotersResult } from "./voters.ts";
@@ -46,6 +56,10 @@ export interface VoteFigures {
   counted: boolean;
   /** Oponn's CPU time (user + system, all its processes) per vote answered. */
   serverCpuUsPerVote: number;
+  /** PostgreSQL's CPU time (every postgres process) per vote answered. */
+  postgresCpuUsPerVote: number;
+  /** The load generators' own CPU time per vote answered. */
+  votersCpuUsPerVote: number;
 }
 
 /** The bare floor (bench/bare_floor.ts) under the votes phase's voters, and Oponn's ratio to it. */
@@ -56,6 +70,8 @@ export interface BareFloorFigures {
   errors: number;
   /** The floor's CPU time per answered vote. */
   serverCpuUsPerVote: number;
+  /** The load generators' own CPU time per answered vote. */
+  votersCpuUsPerVote: number;
   /**
    * The floor answered one identical vote with Oponn's status and headers (Date aside),
    * and both refused the same vote with another token (403).
@@ -277,6 +293,7 @@ async function driveVotes(
   }));
   const histogram = new Histogram();
   const result: VotersResult = {
+    cpuMs: 0,
     ok: 0,
     okTotal: 0,
     errors: 0,
@@ -289,6 +306,7 @@ async function driveVotes(
     result.ok += run.ok;
     result.okTotal += run.okTotal;
     result.errors += run.errors;
+    result.cpuMs += run.cpuMs;
     result.errorSamples.push(...run.errorSamples);
   }
   return { result, histogram };
@@ -301,8 +319,10 @@ async function voteFigures(
   pids: number[],
 ): Promise<VoteFigures> {
   const cpuBefore = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const postgresBefore = postgresCpuMs();
   const { result, histogram } = await driveVotes(targets, `/vote/${ballotId}`, true);
   const cpuUsed = pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore;
+  const postgresUsed = postgresCpuSince(postgresBefore);
   const [row] = await sql<{ votes: string }[]>`
     select votes::text from ballot_options where ballot_id = ${ballotId} and label = 'yes'`;
   const counted = Number(row?.votes) === result.okTotal;
@@ -322,6 +342,8 @@ async function voteFigures(
     errors: result.errors,
     counted,
     serverCpuUsPerVote: round(1000 * cpuUsed / Math.max(1, result.okTotal), 1),
+    postgresCpuUsPerVote: round(1000 * postgresUsed / Math.max(1, result.okTotal), 1),
+    votersCpuUsPerVote: round(1000 * result.cpuMs / Math.max(1, result.okTotal), 1),
   };
 }
 
@@ -436,6 +458,7 @@ async function bareFloor(base: string, path: string): Promise<BareFloorFigures> 
       p99Ms: round(histogram.percentile(99), 2),
       errors: result.errors,
       serverCpuUsPerVote: round(1000 * cpuUsed / Math.max(1, result.okTotal), 1),
+      votersCpuUsPerVote: round(1000 * result.cpuMs / Math.max(1, result.okTotal), 1),
       sameHeaders,
     };
   } finally {

@@ -180,6 +180,30 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * CPU time (ms) of every PostgreSQL process on this machine (backends and
+ * background workers), by pid: the database's share of the cores the bench shares.
+ */
+export function postgresCpuMs(): Map<number, number> {
+  const byPid = new Map<number, number>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (name === "postgres") byPid.set(Number(entry.name), cpuMs(Number(entry.name)));
+    } catch { /* gone, or not ours to read */ }
+  }
+  return byPid;
+}
+
+/** CPU ms PostgreSQL used since `before` (processes started since count from zero). */
+export function postgresCpuSince(before: Map<number, number>): number {
+  let used = 0;
+  for (const [pid, now] of postgresCpuMs()) used += now - (before.get(pid) ?? 0);
+  return used;
+}
+
 /** The machine as every bench report names it (the Postgres version is added where known). */
 export function machineInfo() {
   return {

@@ -80,6 +80,30 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
         goal: ">= 0.45x",
         verdict: verdict((floor.ratio ?? 0) >= 0.45 && floor.sameHeaders),
       });
+      // Voters, Oponn and Postgres share this machine's cores: with every core busy,
+      // votes/s is cores / (CPU per vote of all three), and the floor's has no database.
+      const oponnTotal = votes.serverCpuUsPerVote + votes.postgresCpuUsPerVote +
+        votes.votersCpuUsPerVote;
+      const floorTotal = floor.serverCpuUsPerVote + floor.votersCpuUsPerVote;
+      const oponnFor045 = floorTotal / 0.45 - votes.postgresCpuUsPerVote -
+        votes.votersCpuUsPerVote;
+      rows.push({
+        figure: "machine CPU per vote: Oponn + Postgres + voters; floor + voters",
+        measured: `${round1(oponnTotal)} µs; ${round1(floorTotal)} µs`,
+        compared:
+          `Oponn ${votes.serverCpuUsPerVote} + Postgres ${votes.postgresCpuUsPerVote} + voters ${votes.votersCpuUsPerVote}; floor ${floor.serverCpuUsPerVote} + voters ${floor.votersCpuUsPerVote}; all on the same cores`,
+        goal: "",
+        verdict: "",
+      });
+      rows.push({
+        figure: "ratio with every core busy (floor total / Oponn total)",
+        measured: `${(floorTotal / oponnTotal).toFixed(2)}x`,
+        compared: `0.45x needs Oponn <= ${
+          round1(oponnFor045)
+        } µs CPU/vote with Postgres and voters as measured`,
+        goal: "",
+        verdict: "",
+      });
     }
   }
   if (report.httpCeiling) {
@@ -344,4 +368,8 @@ export function printTable(report: BenchReport, options: BenchOptions): void {
   if (report.failures.length > 0) {
     console.log(`failures:\n${report.failures.map((failure) => `  - ${failure}`).join("\n")}`);
   }
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
 }

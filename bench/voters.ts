@@ -15,6 +15,7 @@
 import { csrfTokenOf, encodeRequest, Http1Connection, setCookies } from "./http1.ts";
 import { Histogram, type HistogramJson, wallMs } from "./stats.ts";
 import { VoterIdentity } from "../lib/identity/voter.ts";
+import { cpuMs } from "./proc.ts";
 
 export interface VotersConfig {
   /** Base URLs; voters are spread over them round-robin. */
@@ -63,6 +64,8 @@ export interface VotersResult {
   exhausted?: boolean;
   /** Prepared votes sent (new browsers or codes). */
   prepared?: { made: number; sent: number };
+  /** This process's CPU time (ms) from the first vote sent to the last answer: the load's own cost. */
+  cpuMs: number;
 }
 
 async function run(config: VotersConfig): Promise<VotersResult> {
@@ -95,6 +98,7 @@ async function run(config: VotersConfig): Promise<VotersResult> {
     ),
   );
 
+  const cpuAtStart = cpuMs(Deno.pid);
   const start = performance.now();
   const windowStart = start + config.warmupMs;
   const windowEnd = windowStart + config.durationMs;
@@ -153,8 +157,10 @@ async function run(config: VotersConfig): Promise<VotersResult> {
       }
     }
   }));
+  const cpuUsed = cpuMs(Deno.pid) - cpuAtStart;
   for (const voter of voters) voter.conn.close();
   return {
+    cpuMs: cpuUsed,
     ok,
     okTotal,
     errors,
