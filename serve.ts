@@ -7,6 +7,7 @@ import {
   announce,
   configOrExit,
   exitWhenAllDrained,
+  LAME_DUCK_MS,
   Listener,
   reason,
   stopOnSignals,
@@ -49,13 +50,22 @@ function commandLine(): string[] {
   }
 }
 
-// SIGTERM: Deno's serve loop stops listening by itself (each worker's), and
-// the process would stay up, its database and Redis connections open, until
-// the orchestrator's SIGKILL. Each worker drains instead (streams end, votes
-// in flight are answered and recorded, connections close); the process exits
-// 0 once every worker has, or 1 after 10 s.
+// SIGTERM: Deno's serve loop stops listening by itself (each worker's: new
+// connections are refused, which nginx retries on another replica) and
+// finishes the requests it has, and the process would stay up, its database
+// and Redis connections open, until the orchestrator's SIGKILL. Each worker
+// drains instead (streams end, votes in flight are answered and recorded) and
+// stays up LAME_DUCK_MS before it closes, so that its exit cuts no connection
+// the serve loop is still answering: behind nginx that halved the votes
+// answered 502 in a rolling restart (tests/integration/nginx_test.ts; see
+// README). Keeping the listener open that long instead, as main.ts does, gave
+// more. The process exits 0 once every worker has closed, or 1 after 10 s.
+// SIGINT (Ctrl-C) skips the wait.
 const drained = exitWhenAllDrained(oponn.budget.workers);
-stopOnSignals(async () => {
+stopOnSignals(async (signal) => {
+  const draining = oponn.drain();
+  if (signal === "SIGTERM") await new Promise((resolve) => setTimeout(resolve, LAME_DUCK_MS));
+  await draining;
   await oponn.close();
   drained();
 });

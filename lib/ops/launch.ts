@@ -68,6 +68,10 @@ export function reason(error: Error): string {
  * vote might have been recorded). New connections are refused from then on,
  * which nginx retries on another replica. tests/integration/nginx_test.ts
  * checks that this outlasts the upstream keepalive_timeout.
+ *
+ * `deno serve serve.ts` stops listening at once (Deno's serve loop stops on
+ * SIGTERM by itself): each worker drains and stays up this long before it
+ * closes, so that the exit does not cut connections the loop is finishing.
  */
 export const LAME_DUCK_MS = 5_000;
 

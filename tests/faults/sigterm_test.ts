@@ -1,7 +1,8 @@
 /**
  * SIGTERM while votes arrive and viewers watch: the process stops accepting,
  * finishes the votes in flight, ends the live streams (which opened with a
- * retry hint), exits 0 within 10 s, and every acknowledged vote is stored.
+ * retry hint), exits 0 after the lame-duck time and within 10 s, and every
+ * acknowledged vote is stored.
  * Run twice: `deno run main.ts` (`deno task start`) and `deno serve --parallel`
  * with two workers (`deno task prod`, the container's command).
  */
@@ -13,6 +14,7 @@ import { LiveViewer } from "../_support/live_viewer.ts";
 import { freePort } from "../_support/nginx.ts";
 import { spawnOponn, stackTraceLines } from "../_support/oponn_process.ts";
 import { account, storedVotes, Voters } from "../_support/voters.ts";
+import { LAME_DUCK_MS } from "../../lib/ops/launch.ts";
 
 const servers = faultServers("sigterm_test");
 const VOTERS = 8;
@@ -105,6 +107,10 @@ async function sigterm(label: string, parallel?: { workers: number }) {
       assert(/^connection: close$/im.test(drainAnswer.head), `headers: ${drainAnswer.head}`);
     }
     assert(exitMs < 10_000, `exited in ${exitMs} ms`);
+    // main.ts listens on, draining, for LAME_DUCK_MS; under `deno serve` Deno stops
+    // listening at once and each worker stays up that long, so its exit cuts no
+    // connection the serve loop is finishing (nginx answers those 502).
+    assert(exitMs >= LAME_DUCK_MS, `exited ${exitMs} ms after SIGTERM, before ${LAME_DUCK_MS} ms`);
     assertEquals(figures.lost, 0, "acknowledged votes missing from the database");
     assertEquals(figures.inDoubt, 0, "a graceful stop leaves nothing in doubt");
     assertEquals(figures.acked, figures.stored);

@@ -1,9 +1,10 @@
 /**
  * The production topology, run natively: Debian's nginx with deploy/nginx.conf
  * (its upstreams templated to loopback ports) in front of one Oponn process
- * per replica of compose.yaml (three), on one fresh Postgres database and the
- * Redis at TEST_REDIS_URL. Everything a client does here goes through nginx,
- * as a browser would.
+ * per replica of compose.yaml (three), each run as the image runs it
+ * (`deno serve --parallel` on serve.ts, here with two workers), on one fresh
+ * Postgres database and the Redis at TEST_REDIS_URL. Everything a client does
+ * here goes through nginx, as a browser would.
  *
  * Skipped (shown as ignored) without nginx, TEST_DATABASE_URL or TEST_REDIS_URL.
  */
@@ -46,6 +47,23 @@ const READY_PATH = "/readyz";
 const ALIVE_PATH = "/healthz";
 /** Updates through nginx must reach a viewer within this (they take tens of ms). */
 const DELIVERY_BOUND_MS = 1_000;
+/**
+ * Each replica runs as the image does (the Dockerfile's CMD, which compose
+ * does not override): `deno serve --parallel` on serve.ts, here with two
+ * workers (`DENO_JOBS`) on the loopback. The last step checks this against
+ * the Dockerfile.
+ */
+const REPLICA_WORKERS = 2;
+const replicaArgs = (port: number) => [
+  "serve",
+  "--parallel",
+  "-A",
+  "--host",
+  "127.0.0.1",
+  "--port",
+  String(port),
+  "serve.ts",
+];
 
 interface Replica {
   /** The compose service name. */
@@ -72,11 +90,41 @@ async function waitReady(url: string, timeoutMs = 15_000): Promise<number> {
   );
 }
 
-async function metric(process: OponnProcess, name: string): Promise<number> {
-  const text = await (await fetch(`${process.url}/metrics`)).text();
-  const match = new RegExp(`^oponn_${name} (\\d+)$`, "m").exec(text);
-  if (!match) throw new Error(`no metric oponn_${name}`);
-  return Number(match[1]);
+/**
+ * nginx's connections to the process on `port`: the established TCP
+ * connections it accepted, less those whose other end is this test's (its
+ * direct requests). With `deno serve --parallel` every worker keeps its own
+ * counters, so the kernel says how many connections a process holds.
+ */
+async function nginxConnectionsTo(port: number): Promise<number> {
+  const rows = (await Deno.readTextFile("/proc/net/tcp")).split("\n").slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((row) => row[3] === "01")
+    .map((row) => ({ local: portOf(row[1]), remote: portOf(row[2]), inode: row[9] }));
+  const mine = new Set<string>();
+  for (const entry of Deno.readDirSync("/proc/self/fd")) {
+    try {
+      const socket = /^socket:\[(\d+)\]$/.exec(Deno.readLinkSync(`/proc/self/fd/${entry.name}`));
+      if (socket) mine.add(socket[1]);
+    } catch { /* closed meanwhile */ }
+  }
+  const testPorts = new Set(
+    rows.filter((row) => row.remote === port && mine.has(row.inode)).map((row) => row.local),
+  );
+  return rows.filter((row) => row.local === port && !testPorts.has(row.remote)).length;
+}
+
+/** The port of a /proc/net/tcp address (`0100007F:1F90` → 8080). */
+const portOf = (address: string) => parseInt(address.split(":")[1], 16);
+
+/** Votes (`POST /vote/…`) nginx had answered by `replica` (its final upstream, 2xx/3xx) since log offset `from`. */
+function votesServed(nginx: Nginx, replica: Replica, from: number): number {
+  const served = new RegExp(
+    `^POST /vote/\\S* \\d+ upstream=(?:\\S+, )*127\\.0\\.0\\.1:${replica.port} ` +
+      `upstream_status=(?:[\\d-]+, )*[23]\\d\\d `,
+    "gm",
+  );
+  return nginx.accessLog().slice(from).match(served)?.length ?? 0;
 }
 
 /**
@@ -107,6 +155,15 @@ async function backInRotation(
     timeoutMs,
     50,
   );
+}
+
+/** nginx's answers to votes (`POST /vote/…`) from log offset `from`, by status: `{"303": 512, "502": 1}`. */
+function voteAnswers(nginx: Nginx, from: number): Record<string, number> {
+  const answers: Record<string, number> = {};
+  for (const [, status] of nginx.accessLog().slice(from).matchAll(/^POST \/vote\/\S* (\d+) /gm)) {
+    answers[status] = (answers[status] ?? 0) + 1;
+  }
+  return answers;
 }
 
 /** nginx's error log, counted by message (`connect() failed (111: …)` → 12). */
@@ -190,12 +247,24 @@ Deno.test({
       Promise.all(list.map((viewer) => viewers.delete(viewer) ? viewer.close() : undefined));
     let passed = true;
     const stepsPassed: boolean[] = [];
-    const ran = { readyAnswered: 0, aliveThroughNginx: 0, services: [] as string[] };
+    const ran = {
+      readyAnswered: 0,
+      aliveThroughNginx: 0,
+      services: [] as string[],
+      /** Each replica process: Deno's arguments, and the HOST and PORT it was given. */
+      commands: [] as { args: string[]; env: Record<string, string> }[],
+    };
+    const spawnReplica = (port: number) => {
+      const args = replicaArgs(port);
+      const given = { HOST: "127.0.0.1", PORT: String(port) };
+      ran.commands.push({ args, env: given });
+      return spawnOponn({ ...env, ...given, DENO_JOBS: String(REPLICA_WORKERS) }, { args });
+    };
     try {
       assert(services.length >= 2, `replicas in deploy/oponn-upstreams.conf: ${services}`);
       const started = await Promise.allSettled(services.map(async (address) => {
         const port = freePort();
-        const process = await spawnOponn({ ...env, PORT: String(port) });
+        const process = await spawnReplica(port);
         const name = address.split(":")[0];
         return { name, upstream: address, port, process, generations: [process] };
       }));
@@ -329,12 +398,14 @@ Deno.test({
                 10,
               );
             }
-            // Which process holds how many (the previous step's streams are released by now).
+            // Which process holds how many: nginx's connections to each, once the idle
+            // keep-alive ones (closed after the upstream keepalive_timeout, 4 s) are gone
+            // and only the streams are left (the previous step's are released by now).
             let held: number[] = [];
-            await eventually("viewers counted on the processes", async () => {
-              held = await Promise.all(replicas.map((r) => metric(r.process, "sse_viewers")));
+            const countedIn = await eventually("viewers counted on the processes", async () => {
+              held = await Promise.all(replicas.map((r) => nginxConnectionsTo(r.port)));
               return held.reduce((a, b) => a + b, 0) === VIEWERS;
-            }, 3_000);
+            }, 8_000);
             const victimIndex = held.indexOf(Math.max(...held));
             const victim = replicas[victimIndex];
             assert(held[victimIndex] < VIEWERS, `least_conn spread the viewers: ${held}`);
@@ -373,6 +444,7 @@ Deno.test({
               report("nginx_sigkill", {
                 viewers: VIEWERS,
                 per_process: held,
+                counted_in_ms: countedIn,
                 on_killed: held[victimIndex],
                 moved: moved.length,
                 last_event_ids: answered.map((
@@ -412,7 +484,7 @@ Deno.test({
             } finally {
               // Back to three for the next step, on the same address nginx knows.
               const logFrom = nginx!.accessLog().length;
-              victim.process = await spawnOponn({ ...env, PORT: String(victim.port) });
+              victim.process = await spawnReplica(victim.port);
               victim.generations.push(victim.process);
               await waitReady(victim.process.url);
               const rotationMs = await backInRotation(nginx!, victim, logFrom);
@@ -444,15 +516,19 @@ Deno.test({
             voters.start({ pauseMs: 20, maxVotes: 2_000, maxMs: 60_000 });
             const restarts: Record<string, unknown>[] = [];
             const exits: { code: number; ms: number }[] = [];
+            /** Where nginx's access log stood when each replica's new process started. */
+            const restartedAt = new Map<Replica, number>();
             try {
               await sleep(500);
               for (const replica of replicas) {
                 const old = replica.process;
+                const stoppedAt = nginx!.accessLog().length;
                 const exit = await terminate(old);
                 exits.push(exit);
                 const startAt = performance.now();
                 const logFrom = nginx!.accessLog().length;
-                replica.process = await spawnOponn({ ...env, PORT: String(replica.port) });
+                restartedAt.set(replica, logFrom);
+                replica.process = await spawnReplica(replica.port);
                 replica.generations.push(replica.process);
                 await waitReady(replica.process.url);
                 const readyMs = Math.round(performance.now() - startAt);
@@ -465,6 +541,8 @@ Deno.test({
                   ready_ms: readyMs,
                   in_rotation_ms: readyMs + rotationMs,
                   acked_so_far: voters.acked.length,
+                  // From the SIGTERM until nginx used the new process for a vote.
+                  vote_answers: voteAnswers(nginx!, stoppedAt),
                 });
               }
               await sleep(300);
@@ -481,9 +559,7 @@ Deno.test({
                 viewer.waitForTotal(account.stored, 8_000).catch(() => Infinity)
               ),
             );
-            const served = await Promise.all(
-              replicas.map((r) => metric(r.process, "votes_accepted_total")),
-            );
+            const served = replicas.map((r) => votesServed(nginx!, r, restartedAt.get(r)!));
             const statuses = voters.statuses();
             report("nginx_rolling_restart", {
               ...account,
@@ -503,6 +579,9 @@ Deno.test({
             for (const exit of exits) {
               assertEquals(exit.code, 0, "SIGTERM ends a process cleanly");
               assert(exit.ms < 10_000, `exited ${exit.ms} ms after SIGTERM`);
+              // Deno's serve loop stops listening at once; each worker stays up (draining)
+              // LAME_DUCK_MS so that its exit cuts no connection the loop is finishing.
+              assert(exit.ms >= LAME_DUCK_MS, `exited ${exit.ms} ms after SIGTERM`);
             }
             assert(account.acked > 100, `votes went on during the restarts (${account.acked})`);
             assertEquals(account.lost, 0, "acknowledged votes missing from the database");
@@ -556,10 +635,11 @@ Deno.test({
 
       stepsPassed.push(
         await t.step(
-          "compose.yaml runs what this test ran: services, ports, upstreams, health checks",
+          "compose.yaml runs what this test ran: services, ports, upstreams, health checks, the replica command",
           async () => {
             interface Service {
               build?: unknown;
+              command?: string | string[];
               environment?: Record<string, string>;
               ports?: string[];
               volumes?: string[];
@@ -586,9 +666,17 @@ Deno.test({
               3,
               "three processes ran, as compose runs three replicas",
             );
-            const dockerPort = /^ENV [\s\S]*?PORT=(\d+)/m.exec(
-              await Deno.readTextFile(new URL("Dockerfile", ROOT)),
-            )?.[1];
+            const dockerfile = await Deno.readTextFile(new URL("Dockerfile", ROOT));
+            const dockerPort = /^ENV [\s\S]*?PORT=(\d+)/m.exec(dockerfile)?.[1];
+            // The image's command: the `exec deno …` of its CMD (`sh -c` raises the
+            // descriptor limit first), words unquoted (`"$PORT"` → `$PORT`).
+            const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]") as string[];
+            const shell = cmd[0] === "sh" && cmd[1] === "-c" ? cmd[2] : cmd.join(" ");
+            const words = (line: string) =>
+              line.trim().split(/\s+/).map((word) => word.replace(/^"(.*)"$/, "$1"));
+            const imageCommand = words(/(?:^|[;&]\s*)exec (deno .*)$/.exec(shell)?.[1] ?? "");
+            assertEquals(imageCommand.slice(0, 3), ["deno", "serve", "--parallel"], shell);
+            assert(ran.commands.length >= ran.services.length, "every replica process recorded");
             for (const [name, service] of oponn) {
               assertEquals(service.environment?.PORT, dockerPort, `${name}: the image's PORT`);
               assertEquals(
@@ -601,6 +689,22 @@ Deno.test({
               const given = Object.keys(env).filter((key) => key !== "OPONN_RATE_LIMIT");
               const missing = given.filter((key) => !service.environment?.[key]);
               assertEquals(missing, [], `${name}: environment the processes needed`);
+              // Compose keeps the image's command; every process the test ran ran it, with the
+              // HOST and PORT the test gave instead of the container's.
+              const command = service.command === undefined
+                ? imageCommand
+                : words([service.command].flat().join(" "));
+              for (const process of ran.commands) {
+                assertEquals(
+                  [Deno.execPath(), ...process.args],
+                  command.map((word, i) =>
+                    i === 0 && word === "deno"
+                      ? Deno.execPath()
+                      : word.replace(/^\$(\w+)$/, (_, key: string) => process.env[key] ?? word)
+                  ),
+                  `${name}: the command the test ran is the image's (${command.join(" ")})`,
+                );
+              }
               const check = [service.healthcheck?.test ?? []].flat().join(" ");
               assertEquals(/https?:\/\/[^/\s'"]+(\/[\w/-]*)/.exec(check)?.[1], READY_PATH, name);
               assert(
@@ -630,8 +734,8 @@ Deno.test({
             );
             const confDir = mounts["./deploy/nginx.conf"].replace(/[^/]+$/, "");
             const include = directiveArg(directives(http, "upstream")[0].block!, "include");
-            // A draining process (SIGTERM) listens on until nginx has let go of its idle
-            // keep-alive connections to it: none is left when the listener closes.
+            // A draining `deno run main.ts` (SIGTERM) listens on until nginx has let go of its
+            // idle keep-alive connections to it: none is left when the listener closes.
             const upstreamIdle = directiveArg(
               directives(http, "upstream")[0].block!,
               "keepalive_timeout",
