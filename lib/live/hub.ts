@@ -51,6 +51,11 @@ export interface LiveHubOptions {
   transport: LiveTransport;
   /** At most one flush per ballot per interval. */
   flushIntervalMs?: number;
+  /**
+   * At most one change message per ballot per gap to the other processes
+   * (the first at once, one more at the gap's end if changes came meanwhile).
+   */
+  publishGapMs?: number;
   /** Viewers written to before the event loop gets a turn (see `#deliver`). */
   sliceSize?: number;
   keepAliveMs?: number;
@@ -98,6 +103,11 @@ export class LiveHub {
   readonly #transport: LiveTransport;
   readonly #interval: number;
   readonly #sliceSize: number;
+  readonly #publishGapMs: number;
+  readonly #recentPublishes = new Map<
+    string,
+    { again: boolean; timer: ReturnType<typeof setTimeout> }
+  >();
   readonly #keepAliveMs: number;
   readonly #onError: (error: unknown) => void;
   readonly #onBallotChanged: (ballotId: string) => void;
@@ -107,6 +117,7 @@ export class LiveHub {
     this.#render = options.render;
     this.#transport = options.transport;
     this.#interval = options.flushIntervalMs ?? 100;
+    this.#publishGapMs = options.publishGapMs ?? 25;
     this.#sliceSize = Math.max(1, options.sliceSize ?? DEFAULT_SLICE_SIZE);
     this.#keepAliveMs = options.keepAliveMs ?? 15_000;
     this.#onError = options.onError ?? ((error) => console.error("live hub:", error));
@@ -124,9 +135,29 @@ export class LiveHub {
     await this.#transport.publishBallot(ballotId);
   }
 
-  /** Tells every process's viewers that the ballot changed (call after commit). */
+  /**
+   * Tells every process's viewers that the ballot changed (call after commit).
+   * A busy ballot commits a batch every few milliseconds while its viewers get
+   * one flush per interval: the first change goes out at once, later ones
+   * within the gap become one message at its end (~40 a second instead of
+   * ~370 at 64 voters, each costing Redis and every process that listens).
+   */
   async publish(ballotId: string, version: number): Promise<void> {
+    if (this.#closed) return await this.#transport.publish(ballotId, version);
+    const recent = this.#recentPublishes.get(ballotId);
+    if (recent) {
+      recent.again = true;
+      return;
+    }
+    const timer = setTimeout(() => this.#endPublishGap(ballotId, version), this.#publishGapMs);
+    this.#recentPublishes.set(ballotId, { again: false, timer });
     await this.#transport.publish(ballotId, version);
+  }
+
+  #endPublishGap(ballotId: string, version: number): void {
+    const recent = this.#recentPublishes.get(ballotId);
+    this.#recentPublishes.delete(ballotId);
+    if (recent?.again) this.publish(ballotId, version).catch(this.#onError);
   }
 
   /**
@@ -197,6 +228,12 @@ export class LiveHub {
   /** Ends every stream (with the SSE retry hint already sent) and frees all state. */
   async close(): Promise<void> {
     this.#closed = true;
+    // Changes waiting for their gap's end go out now (the transport stays open for them).
+    for (const [ballotId, recent] of this.#recentPublishes) {
+      clearTimeout(recent.timer);
+      if (recent.again) this.#transport.publish(ballotId, 0).catch(this.#onError);
+    }
+    this.#recentPublishes.clear();
     for (const [ballotId, state] of this.#ballots) {
       for (const viewer of state.viewers) viewer.close();
       this.#forget(ballotId, state);

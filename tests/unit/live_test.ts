@@ -167,3 +167,32 @@ Deno.test("LiveHub writes a flush in slices: other work runs between them, every
   }
   await hub.close();
 });
+
+Deno.test("LiveHub tells other processes of a busy ballot's changes once per gap: the first at once, the rest at the gap's end", async () => {
+  const ballot = fakeBallot();
+  const transport = new InProcessTransport();
+  const sent: { ballotId: string; at: number }[] = [];
+  const publish = transport.publish.bind(transport);
+  transport.publish = (ballotId: string) => {
+    sent.push({ ballotId, at: performance.now() });
+    return publish(ballotId);
+  };
+  const hub = new LiveHub({ render: ballot.render, transport, publishGapMs: 40 });
+  const viewer = new RecordingViewer();
+  await hub.join("b1", viewer);
+  const start = performance.now();
+  for (let i = 0; i < 20; i++) await hub.publish("b1", ballot.vote());
+  assertEquals(sent.length, 1, "the first change goes out at once");
+  assert(sent[0].at - start < 20);
+  await tick(80);
+  assertEquals(sent.length, 2, "the 19 others as one, at the gap's end");
+  assert(sent[1].at - start >= 35, `the second after the gap (${sent[1].at - start} ms)`);
+  await tick(300);
+  assertStringIncludes(viewer.chunks.at(-1)!, "id: 20\n", "the viewer saw the last change");
+  // A quiet ballot's change still goes out at once; one waiting at close goes out then.
+  await hub.publish("b2", 1);
+  assertEquals(sent.length, 3);
+  await hub.publish("b2", 2);
+  await hub.close();
+  assertEquals(sent.map((message) => message.ballotId), ["b1", "b1", "b2", "b2"]);
+});
