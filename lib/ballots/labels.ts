@@ -73,6 +73,21 @@ export function labelKey(text: string): string {
   return collapseSpaces(folded.normalize("NFKC"));
 }
 
+const listedKeysByOptions = new WeakMap<readonly string[], Map<string, string>>();
+
+/**
+ * The key of one of a ballot's listed options, computed once per options list
+ * (a cached ballot keeps its list, and every vote for it names one of them).
+ */
+export function listedKey(options: readonly string[], option: string): string {
+  let keys = listedKeysByOptions.get(options);
+  if (!keys) {
+    keys = new Map(options.map((listed) => [listed, labelKey(listed)]));
+    listedKeysByOptions.set(options, keys);
+  }
+  return keys.get(option) ?? labelKey(option);
+}
+
 /** Write-ins also ignore surrounding punctuation: `  TACOS! ` is `tacos`. */
 export function writeInKey(text: string): string {
   const key = labelKey(text);

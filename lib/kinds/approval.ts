@@ -3,7 +3,7 @@
  * `max_choices` of them; a write-in counts as one choice. Shares are of
  * voters, so they add up to more than 100%.
  */
-import { labelKey, RESERVED_OPTION } from "../ballots/labels.ts";
+import { listedKey, RESERVED_OPTION } from "../ballots/labels.ts";
 import { computeTally } from "../results/tally.ts";
 import type { KindModule, OptionChoice } from "./types.ts";
 import { invalidOption, readWriteIn } from "./write_in.ts";
@@ -40,7 +40,9 @@ export const approval: KindModule = {
       if (!ballot.options.includes(option)) return invalidOption();
     }
     for (const option of ballot.options) {
-      if (named.includes(option)) add({ label: option, key: labelKey(option), writeIn: false });
+      if (named.includes(option)) {
+        add({ label: option, key: listedKey(ballot.options, option), writeIn: false });
+      }
     }
     if (named.includes(RESERVED_OPTION)) {
       const choice = readWriteIn(ballot, form.write_in_value);

@@ -1,5 +1,5 @@
 /** `single`: one option (or one write-in) per vote; shares are of votes. */
-import { labelKey, RESERVED_OPTION } from "../ballots/labels.ts";
+import { listedKey, RESERVED_OPTION } from "../ballots/labels.ts";
 import { computeTally } from "../results/tally.ts";
 import type { KindModule } from "./types.ts";
 import { invalidOption, readWriteIn } from "./write_in.ts";
@@ -18,7 +18,11 @@ export const single: KindModule = {
       return "kind" in choice ? choice : { options: [choice], summary: choice.label };
     }
     if (!ballot.options.includes(form.option)) return invalidOption();
-    const choice = { label: form.option, key: labelKey(form.option), writeIn: false };
+    const choice = {
+      label: form.option,
+      key: listedKey(ballot.options, form.option),
+      writeIn: false,
+    };
     return { options: [choice], summary: choice.label };
   },
 

@@ -4,7 +4,7 @@ import {
   cleanWriteIn,
   codePointLength,
   findOption,
-  labelKey,
+  listedKey,
   writeInKey,
 } from "../ballots/labels.ts";
 import type { VoteRefusal } from "../votes/rules.ts";
@@ -38,7 +38,9 @@ export function readWriteIn(ballot: Ballot, raw: string): OptionChoice | VoteRef
   }
   // A write-in that names a listed option (by key) is a vote for that option.
   const listed = findOption(ballot.options, value, true);
-  if (listed !== undefined) return { label: listed, key: labelKey(listed), writeIn: false };
+  if (listed !== undefined) {
+    return { label: listed, key: listedKey(ballot.options, listed), writeIn: false };
+  }
   return { label: value, key: writeInKey(value), writeIn: true };
 }
 

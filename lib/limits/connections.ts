@@ -125,7 +125,9 @@ export function guardFetch(fetch: Fetch, options: GuardedFetchOptions): GuardedF
       ));
     }
     const answer = answerOf(fetch, request, info);
-    if (!request.body) {
+    // By the method, not `request.body`: reading that property builds a stream
+    // the handler's own read then has to go through (about 4 µs a vote).
+    if (request.method === "GET" || request.method === "HEAD") {
       answer.then(leave, leave);
       return answer;
     }
