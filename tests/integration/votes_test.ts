@@ -25,6 +25,45 @@ const ORIGINAL = {
 for (const factory of testDatabaseFactories()) {
   Deno.test({
     name:
+      `[${factory.name}] listed options with commas, quotes, braces, backslashes and emoji are counted and audited as spelled`,
+    ignore: factory.ignore,
+    fn: async () => {
+      const target = await factory.create();
+      const db = await openDatabase({ url: target.url, dataDir: "" });
+      try {
+        const options = ["a, b", '"quoted"', "{brace}", "back\\slash", "NULL", "ünï 🎉"];
+        const ballot = await insertBallot(db.sql, "CommaCommaComma_", {
+          measure: "Awkward labels",
+          options,
+          allowWriteIn: false,
+          startsAt: new Date(Date.now() - 60_000),
+          endsAt: null,
+          ...ORIGINAL,
+        });
+        // One lean batch: every option once, the first twice more.
+        const chosen = [...options, options[0], options[0]];
+        const outcomes = await recordVotes(
+          db.sql,
+          chosen.map((label) => ({ ballotId: ballot.id, label, key: label, writeIn: false })),
+          200,
+        );
+        assertEquals(outcomes, chosen.map(() => "recorded"));
+        assertEquals(
+          (await readTally(db.sql, ballot.id)).map((row) => [row.label, row.votes]),
+          options.map((label, index) => [label, index === 0 ? 3 : 1]),
+        );
+        const audit = await db.sql<{ option_label: string }[]>`
+          select option_label from votes where ballot_id = ${ballot.id} order by id`;
+        assertEquals(audit.map((row) => row.option_label), chosen);
+      } finally {
+        await db.close();
+        await target.drop();
+      }
+    },
+  });
+
+  Deno.test({
+    name:
       `[${factory.name}] the store keeps ballots, refuses ended and not-started ones inside the batch, migrates once`,
     ignore: factory.ignore,
     fn: async () => {
