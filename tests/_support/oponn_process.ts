@@ -24,6 +24,11 @@ export interface SpawnOptions {
   args?: string[];
 }
 
+/** Deno's arguments for Oponn as the image runs it: `deno serve --parallel` on serve.ts. */
+export function serveParallelArgs(port: number): string[] {
+  return ["serve", "--parallel", "-A", "--host", "127.0.0.1", "--port", String(port), "serve.ts"];
+}
+
 export async function spawnOponn(
   env: Record<string, string>,
   options: SpawnOptions = {},

@@ -12,7 +12,7 @@ import { createServerDatabase } from "../_support/databases.ts";
 import { faultServers, report, sleep } from "../_support/faults.ts";
 import { LiveViewer } from "../_support/live_viewer.ts";
 import { freePort } from "../_support/nginx.ts";
-import { spawnOponn, stackTraceLines } from "../_support/oponn_process.ts";
+import { serveParallelArgs, spawnOponn, stackTraceLines } from "../_support/oponn_process.ts";
 import { account, storedVotes, Voters } from "../_support/voters.ts";
 import { LAME_DUCK_MS } from "../../lib/ops/launch.ts";
 
@@ -42,20 +42,7 @@ async function sigterm(label: string, parallel?: { workers: number }) {
       // The workers of one process share live updates through Redis, as in production.
       ...(parallel ? { REDIS_URL: servers!.redisUrl, DENO_JOBS: String(parallel.workers) } : {}),
     },
-    parallel
-      ? {
-        args: [
-          "serve",
-          "--parallel",
-          "-A",
-          "--host",
-          "127.0.0.1",
-          "--port",
-          `${port}`,
-          "serve.ts",
-        ],
-      }
-      : {},
+    parallel ? { args: serveParallelArgs(port) } : {},
   );
   const viewers: LiveViewer[] = [];
   try {

@@ -26,7 +26,12 @@ import {
   startNginx,
   upstreamServers,
 } from "../_support/nginx.ts";
-import { type OponnProcess, spawnOponn, stackTraceLines } from "../_support/oponn_process.ts";
+import {
+  type OponnProcess,
+  serveParallelArgs,
+  spawnOponn,
+  stackTraceLines,
+} from "../_support/oponn_process.ts";
 import { RetryingVoters } from "../_support/retrying_voters.ts";
 import { LAME_DUCK_MS } from "../../lib/ops/launch.ts";
 import { SseReader } from "../_support/sse.ts";
@@ -54,16 +59,6 @@ const DELIVERY_BOUND_MS = 1_000;
  * the Dockerfile.
  */
 const REPLICA_WORKERS = 2;
-const replicaArgs = (port: number) => [
-  "serve",
-  "--parallel",
-  "-A",
-  "--host",
-  "127.0.0.1",
-  "--port",
-  String(port),
-  "serve.ts",
-];
 
 interface Replica {
   /** The compose service name. */
@@ -255,7 +250,7 @@ Deno.test({
       commands: [] as { args: string[]; env: Record<string, string> }[],
     };
     const spawnReplica = (port: number) => {
-      const args = replicaArgs(port);
+      const args = serveParallelArgs(port);
       const given = { HOST: "127.0.0.1", PORT: String(port) };
       ran.commands.push({ args, env: given });
       return spawnOponn({ ...env, ...given, DENO_JOBS: String(REPLICA_WORKERS) }, { args });
