@@ -3,7 +3,8 @@
  * as SHA-256 hashes. Neither is a password a person picks, so a fast hash is
  * enough: guessing 128 (keys) or 80 (codes) random bits is the attacker's work.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { sha256Hex } from "./hmac.ts";
 
 /**
  * The `{key}` of `/manage/{id}/{key}`: 128 bits derived from OPONN_SECRET and
@@ -22,7 +23,7 @@ export function isManageKey(value: string): boolean {
 }
 
 export function hashManageKey(key: string): string {
-  return sha256(`manage:${key}`);
+  return sha256Hex(`manage:${key}`);
 }
 
 /** Crockford's base32: no I, L, O or U, so a code read aloud or typed is unambiguous. */
@@ -44,11 +45,7 @@ export function normalizeVoterCode(raw: string): string | null {
 
 /** Bound to the ballot, so the same code on two ballots hashes apart. */
 export function hashVoterCode(ballotId: string, normalizedCode: string): string {
-  return sha256(`code:${ballotId}:${normalizedCode}`);
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return sha256Hex(`code:${ballotId}:${normalizedCode}`);
 }
 
 function base64url(bytes: Uint8Array): string {

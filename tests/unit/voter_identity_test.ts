@@ -34,12 +34,37 @@ Deno.test("HmacSha256 signs exactly as HMAC-SHA256, for short and long keys", as
     const key of [SECRET, "k".repeat(64), "x".repeat(200), "ключ-🔑-0123456789abcdef0123456789"]
   ) {
     const hmac = new HmacSha256(key);
-    for (const message of ["", "voter:abc", "csrf:" + "z".repeat(500), "voted:é~ü"]) {
+    // Every length around the block and padding edges, ASCII and multi-byte.
+    const lengths = [...Array(140).keys(), 183, 184, 191, 192, 700];
+    const messages = [
+      "",
+      "voter:abc",
+      "csrf:" + "z".repeat(500),
+      "voted:é~ü",
+      ...lengths.map((n) => "m".repeat(n)),
+      ...lengths.map((n) => "é🗳".repeat(n).slice(0, n)),
+    ];
+    for (const message of messages) {
       assertEquals(
         hmac.sign(message),
         createHmac("sha256", key).update(message).digest("base64url"),
         `${key.length}-char key, ${message.length}-char message`,
       );
     }
+  }
+});
+
+Deno.test("sha256Hex hashes exactly as SHA-256 (stored voter codes and manage keys keep matching)", async () => {
+  const { sha256Hex } = await import("../../lib/identity/hmac.ts");
+  const { createHash } = await import("node:crypto");
+  const texts = [
+    "",
+    "code:Ballot1111111111:ABCDE12345FGHJK",
+    "manage:" + "k".repeat(22),
+    ...[...Array(130).keys()].map((n) => "x".repeat(n)),
+    "ü🔑".repeat(40),
+  ];
+  for (const text of texts) {
+    assertEquals(sha256Hex(text), createHash("sha256").update(text).digest("hex"), text);
   }
 });
