@@ -36,6 +36,8 @@ function deltasOf(vote: VoteToRecord): OptionDelta[] {
 // Labels and keys never hold a control character (lib/ballots/labels.ts), so a
 // line feed joins a ranking into one text value for `unnest`.
 const JOIN = "\n";
+/** Separates votes' rankings (themselves joined by JOIN) in one text parameter. */
+const RECORD = "\u001e";
 
 /** Per vote, in order: recorded, or why the database refused it. */
 export type RecordOutcome =
@@ -216,23 +218,32 @@ async function recordAnyVotes(
   const deltas = votes.flatMap((vote, index) =>
     deltasOf(vote).map((delta) => ({ ...delta, ord: index + 1 }))
   );
-  const rows = await sql<{ outcome: RecordOutcome }[]>`
+  // Joined text, as in the lean statement; a ranking is itself joined by line
+  // feeds, so votes' rankings are separated by a record separator, and an
+  // empty value stands for none.
+  const rankings = (part: "keys" | "labels") =>
+    votes.map((v) => v.ranking ? v.ranking[part].join(JOIN) : "").join(RECORD);
+  const [row] = await sql<{ outcomes: string }[]>`
     with input as (
-      select v.ballot_id, v.voter_id, v.code_hash, v.ranking_keys, v.ranking_labels, v.ord
+      select v.ballot_id, nullif(v.voter_id, '') as voter_id, nullif(v.code_hash, '') as code_hash,
+        nullif(v.ranking_keys, '') as ranking_keys, nullif(v.ranking_labels, '') as ranking_labels,
+        v.ord
       from unnest(
-        ${votes.map((v) => v.ballotId)}::text[],
-        ${votes.map((v) => v.voterId ?? null)}::text[],
-        ${votes.map((v) => v.codeHash ?? null)}::text[],
-        ${votes.map((v) => v.ranking ? v.ranking.keys.join(JOIN) : null)}::text[],
-        ${votes.map((v) => v.ranking ? v.ranking.labels.join(JOIN) : null)}::text[]
+        string_to_array(${votes.map((v) => v.ballotId).join(",")}::text, ','),
+        string_to_array(${votes.map((v) => v.voterId ?? "").join(",")}::text, ','),
+        string_to_array(${votes.map((v) => v.codeHash ?? "").join(",")}::text, ','),
+        string_to_array(${rankings("keys")}::text, ${RECORD}::text),
+        string_to_array(${rankings("labels")}::text, ${RECORD}::text)
       ) with ordinality as v(ballot_id, voter_id, code_hash, ranking_keys, ranking_labels, ord)
+      where v.ballot_id is not null
     ), input_deltas as (
-      select d.vote_ord, d.label, d.label_key, d.write_in, d.idx
+      select d.vote_ord::int as vote_ord, d.label, d.label_key, d.write_in::bool as write_in,
+        d.idx
       from unnest(
-        ${deltas.map((d) => d.ord)}::int[],
-        ${deltas.map((d) => d.label)}::text[],
-        ${deltas.map((d) => d.key)}::text[],
-        ${deltas.map((d) => String(d.writeIn))}::text[]::bool[]
+        string_to_array(${deltas.map((d) => d.ord).join(",")}::text, ','),
+        string_to_array(${deltas.map((d) => d.label).join(JOIN)}::text, ${JOIN}::text),
+        string_to_array(${deltas.map((d) => d.key).join(JOIN)}::text, ${JOIN}::text),
+        string_to_array(${deltas.map((d) => String(d.writeIn)).join(",")}::text, ',')
       ) with ordinality as d(vote_ord, label, label_key, write_in, idx)
     ), windows as (
       select id, starts_at <= now() as started, coalesce(ends_at <= now(), false) as ended,
@@ -379,7 +390,7 @@ async function recordAnyVotes(
       where a.duplicate_check <> 'code'
       order by a.ord
     )
-    select case
+    select string_agg(case
       when w.id is null then 'unknown_ballot'
       when not w.started then 'not_started'
       when w.ended then 'ended'
@@ -387,12 +398,11 @@ async function recordAnyVotes(
       when o.first and c.ord is null then 'write_in_limit'
       when w.duplicate_check = 'code' then 'code_invalid'
       else 'duplicate'
-    end as outcome
+    end, ',' order by v.ord) as outcomes
     from input v
     left join windows w on w.id = v.ballot_id
     left join open_votes o on o.ord = v.ord
     left join capped c on c.ord = v.ord
-    left join accepted a on a.ord = v.ord
-    order by v.ord`;
-  return rows.map((row) => row.outcome);
+    left join accepted a on a.ord = v.ord`;
+  return row.outcomes.split(",") as RecordOutcome[];
 }

@@ -64,6 +64,97 @@ for (const factory of testDatabaseFactories()) {
 
   Deno.test({
     name:
+      `[${factory.name}] one full-statement batch: write-ins, codes and several rankings with awkward labels land as spelled, each on its own vote`,
+    ignore: factory.ignore,
+    fn: async () => {
+      const target = await factory.create();
+      const db = await openDatabase({ url: target.url, dataDir: "" });
+      try {
+        const start = new Date(Date.now() - 60_000);
+        const writeIns = await insertBallot(db.sql, "WriteInsWriteIns", {
+          measure: "Write-ins",
+          options: ["a, b"],
+          allowWriteIn: true,
+          startsAt: start,
+          endsAt: null,
+          ...ORIGINAL,
+        });
+        const ranked = await insertBallot(db.sql, "RankedRankedRank", {
+          measure: "Ranked",
+          options: ["x, y", '"q"', "{z}"],
+          allowWriteIn: false,
+          startsAt: start,
+          endsAt: null,
+          ...ORIGINAL,
+          kind: "ranked",
+        });
+        const code = "f".repeat(64);
+        const secret = await insertBallot(db.sql, "CodesCodesCodes_", {
+          measure: "Codes",
+          options: ["p, q", "r"],
+          allowWriteIn: false,
+          startsAt: start,
+          endsAt: null,
+          ...ORIGINAL,
+          duplicateCheck: "code",
+          codeHashes: [code],
+        });
+        const rank = (labels: string[]) => ({
+          ballotId: ranked.id,
+          ranking: { labels, keys: labels },
+        });
+        const outcomes = await recordVotes(db.sql, [
+          { ballotId: writeIns.id, label: "new, one", key: "new, one", writeIn: true },
+          rank(["x, y", '"q"']),
+          { ballotId: secret.id, label: "p, q", key: "p, q", writeIn: false, codeHash: code },
+          rank(["{z}", "x, y", '"q"']),
+          { ballotId: writeIns.id, label: "a, b", key: "a, b", writeIn: false },
+          { ballotId: secret.id, label: "r", key: "r", writeIn: false, codeHash: code },
+          rank(['"q"']),
+        ], 200);
+        assertEquals(outcomes, [
+          "recorded",
+          "recorded",
+          "recorded",
+          "recorded",
+          "recorded",
+          "code_invalid",
+          "recorded",
+        ]);
+        assertEquals(
+          (await readTally(db.sql, writeIns.id)).map((row) => [row.label, row.votes, row.writeIn]),
+          [["a, b", 1, false], ["new, one", 1, true]],
+        );
+        assertEquals(
+          (await readTally(db.sql, secret.id)).map((row) => [row.label, row.votes]),
+          [["p, q", 1], ["r", 0]],
+        );
+        const rankings = await db.sql<{ ranking: string[]; votes: number }[]>`
+          select ranking, votes::int as votes from ballot_rankings
+          where ballot_id = ${ranked.id} order by array_length(ranking, 1)`;
+        assertEquals(rankings.map((row) => [row.ranking, row.votes]), [
+          [['"q"'], 1],
+          [["x, y", '"q"'], 1],
+          [["{z}", "x, y", '"q"'], 1],
+        ]);
+        const audit = await db.sql<{ ballot_id: string; choices: string[] }[]>`
+          select ballot_id, choices from votes order by id`;
+        assertEquals(audit.map((row) => [row.ballot_id, row.choices]), [
+          [writeIns.id, ["new, one"]],
+          [ranked.id, ["x, y", '"q"']],
+          [ranked.id, ["{z}", "x, y", '"q"']],
+          [writeIns.id, ["a, b"]],
+          [ranked.id, ['"q"']],
+        ]);
+      } finally {
+        await db.close();
+        await target.drop();
+      }
+    },
+  });
+
+  Deno.test({
+    name:
       `[${factory.name}] the store keeps ballots, refuses ended and not-started ones inside the batch, migrates once`,
     ignore: factory.ignore,
     fn: async () => {
