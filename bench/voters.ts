@@ -2,7 +2,9 @@
  * Load generator process: `connections` voters, each one a browser tab with its
  * own cookie and CSRF token on its own keep-alive connection, posting the vote
  * form as htmx does, back to back (closed loop) or on a fixed schedule
- * (`ratePerS`, open loop). Prints `RESULT {json}` on its last line.
+ * (`ratePerS`, open loop). Like a browser, a voter keeps the "voted" cookie
+ * each answer sets and sends it with its next vote. Prints `RESULT {json}` on
+ * its last line.
  *
  * With `mint`, voters get their signed cookie and token from the server's
  * secret instead of a page (lib/identity/voter.ts, the same values a GET would
@@ -140,6 +142,7 @@ async function run(config: VotersConfig): Promise<VotersResult> {
           continue;
         }
         okTotal++;
+        if (!prepared) keepVotedCookie(config, voter, response.head);
         if (config.recordTimes) answeredAt.push(wallMs());
         if (done >= windowStart && done <= windowEnd) {
           ok++;
@@ -266,6 +269,23 @@ interface Voter {
 }
 
 /** Opens the page like a browser tab (cookie + token), then pre-encodes its vote POST. */
+/**
+ * Keeps the "voted" cookie an answer sets, as a browser would, so that the
+ * voter's next vote sends it back (the server then has nothing new to sign).
+ */
+function keepVotedCookie(config: VotersConfig, voter: Voter, head: string): void {
+  if (!voter.browser || !head.includes("oponn_voted=")) return;
+  const voted = setCookies(head).get("oponn_voted");
+  if (voted === undefined) return;
+  const others = voter.browser.cookie.split("; ").filter((pair) =>
+    !pair.startsWith("oponn_voted=")
+  );
+  const cookie = [...others, `oponn_voted=${voted}`].join("; ");
+  if (cookie === voter.browser.cookie) return;
+  voter.browser = { ...voter.browser, cookie };
+  voter.request = encodeVoteFor(config, voter.target, voter.browser);
+}
+
 async function openVoter(config: VotersConfig, target: string): Promise<Voter> {
   const url = new URL(target);
   const conn = await Http1Connection.open(url.hostname, Number(url.port));

@@ -18,7 +18,7 @@ Deno.test("a voted cookie reads back for its own voter only, newest last", () =>
   assertEquals(voted.read(A, voted.add(A, [BALLOT_1, BALLOT_2], BALLOT_1)), [BALLOT_2, BALLOT_1]);
 });
 
-Deno.test("a voted cookie signed again (from memory) is the same value another process signs", () => {
+Deno.test("a voted cookie signed again, here or in another process, is the same value", () => {
   const here = new VotedBallots(SECRET);
   const values = [A, B, A, B, A].map((voter) => here.add(voter, [], BALLOT_1));
   const elsewhere = new VotedBallots(SECRET);
