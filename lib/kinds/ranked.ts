@@ -5,7 +5,7 @@
  * over those counters (runoff.ts), so a flush costs the same at any number of
  * votes with the same distinct rankings.
  */
-import { findOption, labelKey } from "../ballots/labels.ts";
+import { findOption, labelKey, listedKey } from "../ballots/labels.ts";
 import type { Ballot } from "../ballots/types.ts";
 import { shareOf } from "../results/tally.ts";
 import type { VoteRefusal } from "../votes/rules.ts";
@@ -42,7 +42,7 @@ export const ranked: KindModule = {
     if (labels.length === 0) return refuse(RANK_ONE);
     return {
       options: [],
-      ranking: { labels, keys: labels.map(labelKey) },
+      ranking: { labels, keys: labels.map((label) => listedKey(ballot.options, label)) },
       summary: labels.join(" > "),
     };
   },
