@@ -44,13 +44,14 @@ export function clientAddress(c: Ctx): string {
   );
 }
 
+// Guards that pass on hand back next()'s promise instead of wrapping it in
+// another async layer (every vote goes through all of them).
+
 /**
  * A second layer beside the token: a browser says where a request comes from.
  * `Origin`, when sent, must be this site's; `Sec-Fetch-Site: cross-site` is
  * refused. Scripts that send neither still pass on a valid token.
  */
-// Guards that pass on hand back next()'s promise instead of wrapping it in
-// another async layer (every vote goes through all of them).
 const sameOrigin: Middleware = (c, next) => {
   if (c.get("deps").config.skipCsrf) return next();
   const origin = c.req.header("origin");
