@@ -1,6 +1,7 @@
 /** The bench's one table: each figure next to what it is compared with and its goal. */
 import type { BenchReport } from "./main.ts";
 import type { BenchOptions } from "./options.ts";
+import { round } from "./stats.ts";
 
 type Verdict = "met" | "NOT MET" | "";
 
@@ -89,7 +90,7 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
         votes.votersCpuUsPerVote;
       rows.push({
         figure: "machine CPU per vote: Oponn + Postgres + voters; floor + voters",
-        measured: `${round1(oponnTotal)} µs; ${round1(floorTotal)} µs`,
+        measured: `${round(oponnTotal)} µs; ${round(floorTotal)} µs`,
         compared:
           `Oponn ${votes.serverCpuUsPerVote} + Postgres ${votes.postgresCpuUsPerVote} + voters ${votes.votersCpuUsPerVote}; floor ${floor.serverCpuUsPerVote} + voters ${floor.votersCpuUsPerVote}; all on the same cores`,
         goal: "",
@@ -99,7 +100,7 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
         figure: "ratio with every core busy (floor total / Oponn total)",
         measured: `${(floorTotal / oponnTotal).toFixed(2)}x`,
         compared: `0.45x needs Oponn <= ${
-          round1(oponnFor045)
+          round(oponnFor045)
         } µs CPU/vote with Postgres and voters as measured`,
         goal: "",
         verdict: "",
@@ -368,8 +369,4 @@ export function printTable(report: BenchReport, options: BenchOptions): void {
   if (report.failures.length > 0) {
     console.log(`failures:\n${report.failures.map((failure) => `  - ${failure}`).join("\n")}`);
   }
-}
-
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
 }

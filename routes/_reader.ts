@@ -1,5 +1,5 @@
 /** Who is reading a ballot: its owner, someone who voted on it, or anyone. */
-import { getCookie, setCookie } from "hono/cookie";
+import { getCookie } from "hono/cookie";
 import type { Ballot } from "../lib/ballots/types.ts";
 import { type Reader, type Visibility, visibilityFor } from "../lib/results/visibility.ts";
 import type { Ctx } from "./_context.ts";
@@ -25,19 +25,24 @@ export function visibilityOf(c: Ctx, ballot: Ballot): Visibility {
   return visibilityFor(ballot, readerOf(c, ballot), c.get("deps").oponn.now());
 }
 
-const COOKIE_OPTIONS = { path: "/", httpOnly: true, sameSite: "Lax" as const };
 const YEAR_S = 400 * 86_400;
 const CHOICE_S = 300;
 
 /**
- * A `Set-Cookie` value for a name and value this module made (cookie-safe
- * characters only, so nothing to encode), with the attributes in the order
- * Hono's setCookie writes them; built here because this runs on every vote.
+ * Sets a cookie whose name and value this module made (cookie-safe characters
+ * only, so nothing to encode), with the attributes in the order Hono's
+ * setCookie writes them; written here because it runs on every vote.
  */
-function cookieLine(name: string, value: string, maxAge: number, path: string, secure: boolean) {
-  return `${name}=${value}; Max-Age=${maxAge}; Path=${path}; HttpOnly${
+function appendCookie(
+  c: Ctx,
+  name: string,
+  value: string,
+  { maxAge, path, secure }: { maxAge: number; path: string; secure: boolean },
+): void {
+  const line = `${name}=${value}; Max-Age=${maxAge}; Path=${path}; HttpOnly${
     secure ? "; Secure" : ""
   }; SameSite=Lax`;
+  c.header("Set-Cookie", line, { append: true });
 }
 
 /** Remembers in this browser that it voted on `ballotId`, and what it chose (shown once). */
@@ -48,14 +53,13 @@ export function rememberVote(c: Ctx, ballotId: string, choice: string): void {
   // A browser voting again on its latest ballot already holds this very value (signed).
   if (ids.at(-1) !== ballotId) {
     const value = voted.add(c.get("voterId"), ids, ballotId);
-    c.header("Set-Cookie", cookieLine(votedCookieName(c), value, YEAR_S, "/", secure), {
-      append: true,
-    });
+    appendCookie(c, votedCookieName(c), value, { maxAge: YEAR_S, path: "/", secure });
   }
   // Read by the results page right after the redirect, then dropped; never stored server-side.
-  const path = `/results/${ballotId}`;
-  c.header("Set-Cookie", cookieLine(CHOICE_COOKIE, encodeChoice(choice), CHOICE_S, path, secure), {
-    append: true,
+  appendCookie(c, CHOICE_COOKIE, encodeChoice(choice), {
+    maxAge: CHOICE_S,
+    path: `/results/${ballotId}`,
+    secure,
   });
 }
 
@@ -65,7 +69,7 @@ const CHOICE_COOKIE = "oponn_choice";
 export function takeRecordedChoice(c: Ctx, ballotId: string): string | null {
   const value = getCookie(c, CHOICE_COOKIE);
   if (value === undefined) return null;
-  setCookie(c, CHOICE_COOKIE, "", { ...COOKIE_OPTIONS, path: `/results/${ballotId}`, maxAge: 0 });
+  appendCookie(c, CHOICE_COOKIE, "", { maxAge: 0, path: `/results/${ballotId}`, secure: false });
   return decodeChoice(value);
 }
 

@@ -73,19 +73,12 @@ export function labelKey(text: string): string {
   return collapseSpaces(folded.normalize("NFKC"));
 }
 
-const listedKeysByOptions = new WeakMap<readonly string[], Map<string, string>>();
-
 /**
  * The key of one of a ballot's listed options, computed once per options list
  * (a cached ballot keeps its list, and every vote for it names one of them).
  */
 export function listedKey(options: readonly string[], option: string): string {
-  let keys = listedKeysByOptions.get(options);
-  if (!keys) {
-    keys = new Map(options.map((listed) => [listed, labelKey(listed)]));
-    listedKeysByOptions.set(options, keys);
-  }
-  return keys.get(option) ?? labelKey(option);
+  return keysOf(options).listed.get(option) ?? labelKey(option);
 }
 
 /** Write-ins also ignore surrounding punctuation: `  TACOS! ` is `tacos`. */
@@ -150,8 +143,12 @@ export function findOption(
 }
 
 interface OptionKeys {
+  /** Key → the listed option that holds it. */
   exact: Map<string, string>;
+  /** Write-in key → the listed option. */
   loose: Map<string, string>;
+  /** Listed option → its key. */
+  listed: Map<string, string>;
 }
 
 const optionKeys = new WeakMap<readonly string[], OptionKeys>();
@@ -159,10 +156,12 @@ const optionKeys = new WeakMap<readonly string[], OptionKeys>();
 function keysOf(options: readonly string[]): OptionKeys {
   let keys = optionKeys.get(options);
   if (!keys) {
-    keys = { exact: new Map(), loose: new Map() };
+    keys = { exact: new Map(), loose: new Map(), listed: new Map() };
     for (const option of options) {
+      const key = labelKey(option);
+      keys.listed.set(option, key);
       // The first listed option wins where older ballots hold two with one key.
-      if (!keys.exact.has(labelKey(option))) keys.exact.set(labelKey(option), option);
+      if (!keys.exact.has(key)) keys.exact.set(key, option);
       if (!keys.loose.has(writeInKey(option))) keys.loose.set(writeInKey(option), option);
     }
     optionKeys.set(options, keys);

@@ -39,6 +39,25 @@ const JOIN = "\n";
 /** Separates votes' rankings (themselves joined by JOIN) in one text parameter. */
 const RECORD = "\u001e";
 
+/**
+ * A batch as joined text, one parameter per column, instead of arrays that
+ * postgres.js escapes element by element: ballot and voter ids are server-made
+ * (no comma), labels hold no control character (so a line feed joins them),
+ * and an empty value stands for none. Deltas carry their vote's ordinal.
+ */
+function joinedColumns(votes: VoteToRecord[]) {
+  const deltas = votes.flatMap((vote, index) =>
+    deltasOf(vote).map((delta) => ({ ...delta, ord: index + 1 }))
+  );
+  return {
+    ballotIds: votes.map((v) => v.ballotId).join(","),
+    voterIds: votes.map((v) => v.voterId ?? "").join(","),
+    ords: deltas.map((d) => d.ord).join(","),
+    labels: deltas.map((d) => d.label).join(JOIN),
+    deltas,
+  };
+}
+
 /** Per vote, in order: recorded, or why the database refused it. */
 export type RecordOutcome =
   | "recorded"
@@ -116,31 +135,20 @@ async function recordPlainVotes(
   sql: Sql,
   votes: VoteToRecord[],
 ): Promise<(RecordOutcome | "retry")[]> {
-  // Four text parameters instead of four arrays: the client encodes a batch in
-  // a few joins rather than escaping every element. Ballot and voter ids are
-  // server-made (no comma), labels hold no control character (so a line feed
-  // joins them); an empty voter id stands for none.
-  const ords: number[] = [];
-  const labels: string[] = [];
-  votes.forEach((vote, index) => {
-    for (const delta of deltasOf(vote)) {
-      ords.push(index + 1);
-      labels.push(delta.label);
-    }
-  });
+  const columns = joinedColumns(votes);
   const [row] = await sql<{ outcomes: string }[]>`
     with input as (
       select v.ballot_id, nullif(v.voter_id, '') as voter_id, v.ord
       from unnest(
-        string_to_array(${votes.map((v) => v.ballotId).join(",")}::text, ','),
-        string_to_array(${votes.map((v) => v.voterId ?? "").join(",")}::text, ',')
+        string_to_array(${columns.ballotIds}::text, ','),
+        string_to_array(${columns.voterIds}::text, ',')
       ) with ordinality as v(ballot_id, voter_id, ord)
       where v.ballot_id is not null
     ), input_deltas as (
       select d.vote_ord::int as vote_ord, d.label, d.idx
       from unnest(
-        string_to_array(${ords.join(",")}::text, ','),
-        string_to_array(${labels.join(JOIN)}::text, ${JOIN}::text)
+        string_to_array(${columns.ords}::text, ','),
+        string_to_array(${columns.labels}::text, ${JOIN}::text)
       ) with ordinality as d(vote_ord, label, idx)
     ), windows as (
       select id, starts_at <= now() as started, coalesce(ends_at <= now(), false) as ended,
@@ -215,12 +223,10 @@ async function recordAnyVotes(
   votes: VoteToRecord[],
   maxWriteIns: number,
 ): Promise<RecordOutcome[]> {
-  const deltas = votes.flatMap((vote, index) =>
-    deltasOf(vote).map((delta) => ({ ...delta, ord: index + 1 }))
-  );
-  // Joined text, as in the lean statement; a ranking is itself joined by line
-  // feeds, so votes' rankings are separated by a record separator, and an
-  // empty value stands for none.
+  const columns = joinedColumns(votes);
+  const { deltas } = columns;
+  // A ranking is itself joined by line feeds, so votes' rankings are separated
+  // by a record separator.
   const rankings = (part: "keys" | "labels") =>
     votes.map((v) => v.ranking ? v.ranking[part].join(JOIN) : "").join(RECORD);
   const [row] = await sql<{ outcomes: string }[]>`
@@ -229,8 +235,8 @@ async function recordAnyVotes(
         nullif(v.ranking_keys, '') as ranking_keys, nullif(v.ranking_labels, '') as ranking_labels,
         v.ord
       from unnest(
-        string_to_array(${votes.map((v) => v.ballotId).join(",")}::text, ','),
-        string_to_array(${votes.map((v) => v.voterId ?? "").join(",")}::text, ','),
+        string_to_array(${columns.ballotIds}::text, ','),
+        string_to_array(${columns.voterIds}::text, ','),
         string_to_array(${votes.map((v) => v.codeHash ?? "").join(",")}::text, ','),
         string_to_array(${rankings("keys")}::text, ${RECORD}::text),
         string_to_array(${rankings("labels")}::text, ${RECORD}::text)
@@ -240,8 +246,8 @@ async function recordAnyVotes(
       select d.vote_ord::int as vote_ord, d.label, d.label_key, d.write_in::bool as write_in,
         d.idx
       from unnest(
-        string_to_array(${deltas.map((d) => d.ord).join(",")}::text, ','),
-        string_to_array(${deltas.map((d) => d.label).join(JOIN)}::text, ${JOIN}::text),
+        string_to_array(${columns.ords}::text, ','),
+        string_to_array(${columns.labels}::text, ${JOIN}::text),
         string_to_array(${deltas.map((d) => d.key).join(JOIN)}::text, ${JOIN}::text),
         string_to_array(${deltas.map((d) => String(d.writeIn)).join(",")}::text, ',')
       ) with ordinality as d(vote_ord, label, label_key, write_in, idx)

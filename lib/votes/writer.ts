@@ -78,9 +78,6 @@ export class VoteWriter {
       this.#commit(batch).finally(() => {
         this.#inFlight--;
         this.#committing.delete(batch);
-        // The Set may keep the deleted array reachable for a while; emptied, it
-        // no longer holds the requests its votes came from.
-        batch.length = 0;
         this.#pump();
         if (this.pending === 0) {
           this.#disarmSweep();
