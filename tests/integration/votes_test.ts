@@ -3,13 +3,14 @@
  * and a fresh database on the Postgres server when TEST_DATABASE_URL is set.
  */
 import postgres from "postgres";
-import { openDatabase } from "../../lib/stores/database.ts";
+import { openDatabase, type Sql } from "../../lib/stores/database.ts";
 import { findBallot, insertBallot, readTally } from "../../lib/stores/ballots.ts";
 import { migrate } from "../../lib/stores/migrate.ts";
+import { deleteBallot } from "../../lib/stores/manage.ts";
 import { recordVotes } from "../../lib/stores/votes.ts";
 import { assertEquals } from "../_support/assert.ts";
 import { Client, readCounts } from "../_support/client.ts";
-import { testDatabaseFactories } from "../_support/databases.ts";
+import { createServerDatabase, testDatabaseFactories } from "../_support/databases.ts";
 import { startTestServer } from "../_support/server.ts";
 
 /** The original's behaviour: no duplicate check, listed, results always shown. */
@@ -381,4 +382,97 @@ for (const factory of testDatabaseFactories()) {
       }
     },
   });
+
+  Deno.test({
+    name:
+      `[${factory.name}] deleting a ballot deletes its audit rows and voter claims, and only its own`,
+    ignore: factory.ignore,
+    fn: async () => {
+      const target = await factory.create();
+      const db = await openDatabase({ url: target.url, dataDir: "" });
+      try {
+        const made = [];
+        for (const id of ["DeletedDeletedDe", "KeptKeptKeptKept"]) {
+          made.push(
+            await insertBallot(db.sql, id, {
+              measure: id,
+              options: ["yes", "no"],
+              allowWriteIn: false,
+              startsAt: new Date(Date.now() - 60_000),
+              endsAt: null,
+              ...ORIGINAL,
+              duplicateCheck: "browser",
+            }),
+          );
+        }
+        const votes = made.flatMap((ballot) =>
+          ["v1", "v2", "v3"].map((voterId) => ({
+            ballotId: ballot.id,
+            label: "yes",
+            key: "yes",
+            writeIn: false,
+            voterId,
+          }))
+        );
+        assertEquals(await recordVotes(db.sql, votes, 200), votes.map(() => "recorded"));
+        assertEquals(await deleteBallot(db.sql, made[0].id), true);
+        const rows = await db.sql<{ ballot_id: string; audit: number; claims: number }[]>`
+          select b.id as ballot_id,
+            (select count(*)::int from votes v where v.ballot_id = b.id) as audit,
+            (select count(*)::int from ballot_voters c where c.ballot_id = b.id) as claims
+          from (values (${made[0].id}::text), (${made[1].id}::text)) as b(id) order by b.id`;
+        assertEquals(rows.map((row) => [row.ballot_id, row.audit, row.claims]), [
+          [made[0].id, 0, 0],
+          [made[1].id, 3, 3],
+        ]);
+      } finally {
+        await db.close();
+        await target.drop();
+      }
+    },
+  });
 }
+
+Deno.test({
+  name: "[postgres] a ballot deleted while a vote batch holds it loses the rows that batch commits",
+  ignore: !Deno.env.get("TEST_DATABASE_URL"),
+  fn: async () => {
+    const target = await createServerDatabase(Deno.env.get("TEST_DATABASE_URL")!);
+    const db = await openDatabase({ url: target.url, dataDir: "" });
+    try {
+      const ballot = await insertBallot(db.sql, "RacedRacedRacedR", {
+        measure: "Raced",
+        options: ["yes", "no"],
+        allowWriteIn: false,
+        startsAt: new Date(Date.now() - 60_000),
+        endsAt: null,
+        ...ORIGINAL,
+        duplicateCheck: "browser",
+      });
+      let deletion: Promise<boolean> | undefined;
+      await db.sql.begin(async (tx) => {
+        const votes = ["v1", "v2"].map((voterId) => ({
+          ballotId: ballot.id,
+          label: "no",
+          key: "no",
+          writeIn: false,
+          voterId,
+        }));
+        assertEquals(await recordVotes(tx as unknown as Sql, votes, 200), ["recorded", "recorded"]);
+        // The delete waits on the batch's lock of the ballot row until it commits.
+        let deleted = false;
+        deletion = deleteBallot(db.sql, ballot.id).finally(() => deleted = true);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assertEquals(deleted, false, "the delete waits for the batch");
+      });
+      assertEquals(await deletion, true);
+      const [left] = await db.sql<{ audit: number; claims: number }[]>`
+        select (select count(*)::int from votes where ballot_id = ${ballot.id}) as audit,
+          (select count(*)::int from ballot_voters where ballot_id = ${ballot.id}) as claims`;
+      assertEquals([left.audit, left.claims], [0, 0]);
+    } finally {
+      await db.close();
+      await target.drop();
+    }
+  },
+});
