@@ -15,6 +15,7 @@ import type {
 import { guardsFor } from "./routes/_guards.ts";
 import { securityHeaders } from "./routes/_middleware.ts";
 import { errorPage } from "./routes/_render.tsx";
+import { oneLayer, REPLACED_MIDDLEWARE } from "./routes/_one_layer.ts";
 
 const ROUTES_DIR = new URL("./routes/", import.meta.url);
 
@@ -31,6 +32,8 @@ export class RouteError extends Error {}
 export async function createApp(
   deps: AppDeps,
   staticAssets: Map<string, StaticAsset>,
+  /** `oneLayer: false` serves every route through the whole chain (to compare the two). */
+  options: { oneLayer?: boolean } = {},
 ): Promise<Hono<AppEnv>> {
   const app = new Hono<AppEnv>();
   const special = await loadSpecialRoutes();
@@ -39,11 +42,14 @@ export async function createApp(
     c.set("deps", deps);
     return next();
   });
+  const routes = await loadRoutes(ROUTES_DIR);
+  if (options.oneLayer !== false) {
+    mountOneLayerRoutes(app, routes, special.middleware, answerError);
+  }
   app.get("/favicon.ico", (c) => c.redirect("/static/favicon.svg", 301));
   mountStaticAssets(app, staticAssets);
   for (const middleware of special.middleware) app.use("*", middleware);
 
-  const routes = await loadRoutes(ROUTES_DIR);
   for (const scoped of routes.middleware) {
     for (const handler of scoped.middleware) app.use(scoped.path, handler);
   }
@@ -56,8 +62,10 @@ export async function createApp(
   }
 
   app.notFound((c) => special.notFound(c as Ctx));
-  app.onError((error, c) => {
-    const ctx = c as Ctx;
+  app.onError((error, c) => answerError(error, c as Ctx));
+  return app;
+
+  function answerError(error: unknown, ctx: Ctx): Response {
     if (error instanceof HTTPException) {
       return errorPage(ctx, error.status, "bad_request", error.message);
     }
@@ -73,8 +81,37 @@ export async function createApp(
     deps.metrics.inc("http_errors_total");
     console.error(error);
     return special.serverError(ctx);
-  });
-  return app;
+  }
+}
+
+/**
+ * Routes whose rules say `oneLayer` get `_one_layer.ts` ahead of the chain. It
+ * stands in for the global middleware and the route's guards, so it refuses to
+ * mount when those are not the ones it knows or a folder middleware covers the route.
+ */
+function mountOneLayerRoutes(
+  app: Hono<AppEnv>,
+  routes: LoadedRoutes,
+  globalMiddleware: Middleware[],
+  answerError: (error: unknown, c: Ctx) => Response,
+): void {
+  for (const route of routes.routes) {
+    for (const [method, rules] of Object.entries(route.module.rules ?? {})) {
+      if (!rules?.oneLayer) continue;
+      const replaced = REPLACED_MIDDLEWARE;
+      const same = globalMiddleware.length === replaced.length &&
+        globalMiddleware.every((middleware, index) => middleware === replaced[index]);
+      const scoped = routes.middleware.find((m) => route.path.startsWith(m.path.slice(0, -1)));
+      if (!same || scoped || route.path.startsWith("/api/")) {
+        throw new RouteError(
+          `${route.path}: oneLayer stands in for exactly ${replaced.length} global middleware, ` +
+            "under no folder middleware, outside /api/",
+        );
+      }
+      const handler = route.module.handlers[method as Method]!;
+      app.on(method, route.path, oneLayer(method as Method, rules, handler, answerError));
+    }
+  }
 }
 
 function mountStaticAssets(app: Hono<AppEnv>, assets: Map<string, StaticAsset>): void {

@@ -6,7 +6,7 @@ import type { LiveHub } from "../lib/live/hub.ts";
 import type { Metrics } from "../lib/ops/metrics.ts";
 import type { Oponn } from "../lib/oponn.ts";
 import type { AddressResolver } from "../lib/limits/addresses.ts";
-import type { LimitedAction, RateLimiter } from "../lib/limits/rate_limit.ts";
+import type { Decision, LimitedAction, RateLimiter } from "../lib/limits/rate_limit.ts";
 import type { StreamLimiter } from "../lib/limits/streams.ts";
 import type { VoterIdentity } from "../lib/identity/voter.ts";
 import type { VotedBallots } from "../lib/identity/voted.ts";
@@ -42,6 +42,8 @@ export interface AppEnv {
     csrfToken: string;
     /** The parsed form body, once read (see `_form.ts`). */
     form?: FormBody;
+    /** The rate limit's answer for this request, once taken (see `_guards.ts`). */
+    rateDecision?: Decision;
   };
 }
 
@@ -60,6 +62,12 @@ export type Method = keyof Handlers;
 export interface RouteRules {
   csrf?: boolean;
   limit?: LimitedAction | false;
+  /**
+   * Serve the plain case in one layer ahead of the middleware chain
+   * (`_one_layer.ts`): the same checks as plain calls, and the whole chain
+   * whenever one of them does not simply pass. For the hottest route only.
+   */
+  oneLayer?: boolean;
 }
 
 export type RouteRulesByMethod = Partial<Record<Method, RouteRules>>;

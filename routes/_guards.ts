@@ -4,7 +4,7 @@
  * run first; the body is parsed only for a browser the server knows, whose
  * token did not come in the header.
  */
-import type { LimitedAction, RateLimiter } from "../lib/limits/rate_limit.ts";
+import type { Decision, LimitedAction, RateLimiter } from "../lib/limits/rate_limit.ts";
 import type { Ctx, Method, Middleware, RouteRules } from "./_context.ts";
 import { field, isFormType, readForm } from "./_form.ts";
 import { CSRF_FIELD } from "./_middleware.ts";
@@ -15,15 +15,22 @@ const CSRF_MESSAGE = "Invalid or Missing CSRF Token. Reload the page and try aga
 
 /** The middleware for one method of one route, safe by default. */
 export function guardsFor(method: Method, rules: RouteRules = {}): Middleware[] {
-  const reads = method === "GET";
-  const csrf = rules.csrf ?? !reads;
-  const limit = rules.limit ?? (reads ? false : "write");
+  const { csrf, limit } = guardRules(method, rules);
   // Cheapest first; the bucket is taken before the body is parsed for its token.
   return [
     ...(csrf ? [sameOrigin] : []),
     ...(limit ? [rateLimit(limit)] : []),
     ...(csrf ? [csrfToken] : []),
   ];
+}
+
+/** What a method's rules come to once the defaults are applied. */
+export function guardRules(
+  method: Method,
+  rules: RouteRules = {},
+): { csrf: boolean; limit: LimitedAction | false } {
+  const reads = method === "GET";
+  return { csrf: rules.csrf ?? !reads, limit: rules.limit ?? (reads ? false : "write") };
 }
 
 /** The client's address, as rate limits and stream caps key it. */
@@ -54,15 +61,20 @@ export function clientAddress(c: Ctx): string {
  */
 const sameOrigin: Middleware = (c, next) => {
   if (c.get("deps").config.skipCsrf) return next();
-  const origin = c.req.header("origin");
-  const crossSite = c.req.header("sec-fetch-site") === "cross-site";
-  if (crossSite || (origin !== undefined && !isOwnOrigin(c, origin))) {
+  if (!fromThisSite(c)) {
     return Promise.resolve(errorPage(c, 403, "forbidden", "Cross-site form posts are refused."));
   }
   // A browser without a signed cookie cannot hold a token: refuse before anything costs.
   if (!c.get("knownVoter")) return Promise.resolve(errorPage(c, 403, "forbidden", CSRF_MESSAGE));
   return next();
 };
+
+/** Neither `Sec-Fetch-Site: cross-site` nor another site's `Origin`. */
+export function fromThisSite(c: Ctx): boolean {
+  const origin = c.req.header("origin");
+  if (c.req.header("sec-fetch-site") === "cross-site") return false;
+  return origin === undefined || isOwnOrigin(c, origin);
+}
 
 function isOwnOrigin(c: Ctx, origin: string): boolean {
   const publicUrl = c.get("deps").config.publicUrl;
@@ -87,6 +99,13 @@ const csrfToken: Middleware = (c, next) => {
   return checkToken(c, next, sent);
 };
 
+/** The CSRF token sent with this request, in the header or the form. */
+export async function sentToken(c: Ctx): Promise<string | undefined> {
+  const sent = c.req.header(CSRF_FIELD);
+  if (sent !== undefined || !isFormType(c)) return sent;
+  return field(await readForm(c), CSRF_FIELD) || undefined;
+}
+
 async function checkFormToken(c: Ctx, next: () => Promise<void>): Promise<Response | void> {
   return await checkToken(c, next, field(await readForm(c), CSRF_FIELD) || undefined);
 }
@@ -110,12 +129,28 @@ const LIMIT_COUNTERS = {
   write: "writes_rate_limited_total",
 } as const;
 
+/**
+ * Takes a token for this request (once: a decision already taken for it, by
+ * the one-layer path in `_one_layer.ts`, stands).
+ */
+export async function takeToken(
+  c: Ctx,
+  action: LimitedAction,
+  limiter: RateLimiter,
+): Promise<Decision> {
+  const taken = c.get("rateDecision");
+  if (taken) return taken;
+  const address = clientKey(c);
+  // Without a browser identity (the JSON API), the address stands for the session too.
+  const session = c.get("voterId") ?? `address:${address}`;
+  const decision = await limiter.check(action, { session, address });
+  c.set("rateDecision", decision);
+  return decision;
+}
+
 function rateLimit(action: LimitedAction): Middleware {
   const limited = async (c: Ctx, next: () => Promise<void>, limiter: RateLimiter) => {
-    const address = clientKey(c);
-    // Without a browser identity (the JSON API), the address stands for the session too.
-    const session = c.get("voterId") ?? `address:${address}`;
-    const decision = await limiter.check(action, { session, address });
+    const decision = await takeToken(c, action, limiter);
     if (decision.allowed) return await next();
     c.get("deps").metrics.inc(LIMIT_COUNTERS[action]);
     const wait = decision.retryAfterS === 1 ? "1 second" : `${decision.retryAfterS} seconds`;

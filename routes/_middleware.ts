@@ -33,7 +33,12 @@ export function cspWith(sources: Record<string, string>): string {
 
 export const securityHeaders: Middleware = async (c, next) => {
   await next();
-  const headers = c.res.headers;
+  secureResponse(c, c.res);
+};
+
+/** Adds the security headers to an answer (a route may have set its own CSP). */
+export function secureResponse(c: Ctx, response: Response): Response {
+  const headers = response.headers;
   const routeCsp = headers.get("Content-Security-Policy");
   if (routeCsp === null) headers.set("Content-Security-Policy", CSP);
   headers.set("X-Content-Type-Options", "nosniff");
@@ -47,7 +52,8 @@ export const securityHeaders: Middleware = async (c, next) => {
   if (!headers.has("Cache-Control") && headers.get("Content-Type")?.startsWith("text/html")) {
     headers.set("Cache-Control", "private, no-store");
   }
-};
+  return response;
+}
 
 /** A host name or address with an optional port: anything else never reaches a share link. */
 const HOST =
@@ -61,9 +67,13 @@ function validPort(host: string): boolean {
 // The middleware that only check before passing on are plain functions handing
 // back next()'s promise: an async wrapper per layer costs a promise on every request.
 
+/** A Host header a share link could be made of (or none: HTTP/1.0). */
+export function wellFormed(host: string | undefined): boolean {
+  return host === undefined || (host.length <= 260 && HOST.test(host) && validPort(host));
+}
+
 export const wellFormedHost: Middleware = (c, next) => {
-  const host = c.req.header("host");
-  if (host !== undefined && (host.length > 260 || !HOST.test(host) || !validPort(host))) {
+  if (!wellFormed(c.req.header("host"))) {
     if (isApiPath(c.req.path)) {
       return Promise.resolve(apiError(400, "bad_request", "The Host header is malformed."));
     }

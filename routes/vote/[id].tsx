@@ -14,7 +14,7 @@ import { isHtmx, page, pageOrFragment, redirectAfterPost } from "../_render.tsx"
 import { ballotPreview } from "../../lib/share/preview.ts";
 import notFound from "../_404.tsx";
 
-export const rules: RouteRulesByMethod = { POST: { limit: "vote" } };
+export const rules: RouteRulesByMethod = { POST: { limit: "vote", oneLayer: true } };
 
 const EMPTY: VoteFormValues = { option: "", write_in_value: "", voter_code: "" };
 
