@@ -4,6 +4,10 @@
  * rules, writer hand-off), and the same with a writer that answers at once.
  *
  *   deno bench -A bench/vote_path_bench.ts
+ *
+ * `OL=0` builds the app without the vote POST's one-layer path
+ * (routes/_one_layer.ts), to compare the two; `LOOP_WARMUP` sets the votes
+ * the `loop` mode runs before it measures (20,000).
  */
 import process from "node:process";
 import { createApp } from "../app.ts";
@@ -62,7 +66,7 @@ const deps: AppDeps = {
   draining: () => false,
   limits: { streams: new StreamLimiter({ ...DEFAULT_STREAM_CAPS, perAddress: Infinity }) },
 };
-const app = await createApp(deps, assets);
+const app = await createApp(deps, assets, { oneLayer: Deno.env.get("OL") !== "0" });
 
 /**
  * `loop N new`: every vote from a new browser, whose cookie and token the
@@ -111,7 +115,7 @@ export async function loop(n: number): Promise<{ wallUs: number; cpuUs: number }
 
 // deno run -A bench/vote_path_bench.ts loop [N] [new]
 if (Deno.args[0] === "loop") {
-  await loop(20_000);
+  await loop(Number(Deno.env.get("LOOP_WARMUP") ?? 20_000));
   const { wallUs, cpuUs } = await loop(Number(Deno.args[1] ?? 200_000));
   console.log(`${wallUs.toFixed(1)} µs per vote, ${cpuUs.toFixed(1)} µs CPU per vote`);
   Deno.exit(0);
