@@ -23,6 +23,19 @@ const ORIGINAL = {
   codeHashes: [] as string[],
 } as const;
 
+/** An open ballot of two options, one vote per browser. */
+function insertBrowserBallot(sql: Sql, id: string) {
+  return insertBallot(sql, id, {
+    measure: id,
+    options: ["yes", "no"],
+    allowWriteIn: false,
+    startsAt: new Date(Date.now() - 60_000),
+    endsAt: null,
+    ...ORIGINAL,
+    duplicateCheck: "browser",
+  });
+}
+
 for (const factory of testDatabaseFactories()) {
   Deno.test({
     name:
@@ -393,17 +406,7 @@ for (const factory of testDatabaseFactories()) {
       try {
         const made = [];
         for (const id of ["DeletedDeletedDe", "KeptKeptKeptKept"]) {
-          made.push(
-            await insertBallot(db.sql, id, {
-              measure: id,
-              options: ["yes", "no"],
-              allowWriteIn: false,
-              startsAt: new Date(Date.now() - 60_000),
-              endsAt: null,
-              ...ORIGINAL,
-              duplicateCheck: "browser",
-            }),
-          );
+          made.push(await insertBrowserBallot(db.sql, id));
         }
         const votes = made.flatMap((ballot) =>
           ["v1", "v2", "v3"].map((voterId) => ({
@@ -440,15 +443,7 @@ Deno.test({
     const target = await createServerDatabase(Deno.env.get("TEST_DATABASE_URL")!);
     const db = await openDatabase({ url: target.url, dataDir: "" });
     try {
-      const ballot = await insertBallot(db.sql, "RacedRacedRacedR", {
-        measure: "Raced",
-        options: ["yes", "no"],
-        allowWriteIn: false,
-        startsAt: new Date(Date.now() - 60_000),
-        endsAt: null,
-        ...ORIGINAL,
-        duplicateCheck: "browser",
-      });
+      const ballot = await insertBrowserBallot(db.sql, "RacedRacedRacedR");
       let deletion: Promise<boolean> | undefined;
       await db.sql.begin(async (tx) => {
         const votes = ["v1", "v2"].map((voterId) => ({
