@@ -47,7 +47,11 @@ export function oneLayer(
     const checksToken = csrf && !deps.config.skipCsrf;
     if (checksToken && !fromThisSite(c)) return next();
     const limiter = limit ? deps.limits?.requests : undefined;
-    if (limit && limiter && !(await takeToken(c, limit, limiter)).allowed) return next();
+    if (limit && limiter) {
+      // A limiter that fails is the chain's to answer (with the security headers).
+      const decision = await takeToken(c, limit, limiter).catch(() => undefined);
+      if (!decision?.allowed) return next();
+    }
     if (checksToken) {
       const sent = await sentToken(c).catch(() => null);
       if (sent === null || !deps.identity.validToken(voterId, sent)) return next();
