@@ -95,17 +95,16 @@ function mountOneLayerRoutes(
   globalMiddleware: Middleware[],
   answerError: (error: unknown, c: Ctx) => Response,
 ): void {
+  const known = globalMiddleware.length === REPLACED_MIDDLEWARE.length &&
+    globalMiddleware.every((middleware, index) => middleware === REPLACED_MIDDLEWARE[index]);
   for (const route of routes.routes) {
     for (const [method, rules] of Object.entries(route.module.rules ?? {})) {
       if (!rules?.oneLayer) continue;
-      const replaced = REPLACED_MIDDLEWARE;
-      const same = globalMiddleware.length === replaced.length &&
-        globalMiddleware.every((middleware, index) => middleware === replaced[index]);
       const scoped = routes.middleware.find((m) => route.path.startsWith(m.path.slice(0, -1)));
-      if (!same || scoped || route.path.startsWith("/api/")) {
+      if (!known || scoped || route.path.startsWith("/api/")) {
         throw new RouteError(
-          `${route.path}: oneLayer stands in for exactly ${replaced.length} global middleware, ` +
-            "under no folder middleware, outside /api/",
+          `${route.path}: oneLayer stands in for exactly ${REPLACED_MIDDLEWARE.length} global ` +
+            "middleware, under no folder middleware, outside /api/",
         );
       }
       const handler = route.module.handlers[method as Method]!;

@@ -270,6 +270,11 @@ async function createBallot(base: string, measure: string, choices: string[]): P
   }
 }
 
+/** CPU milliseconds over `count` answers, in µs each. */
+function usPer(cpuMs: number, count: number): number {
+  return round(1000 * cpuMs / Math.max(1, count), 1);
+}
+
 /** The closed-loop vote load, split over `generators` processes. */
 async function driveVotes(
   targets: string[],
@@ -341,9 +346,9 @@ async function voteFigures(
     votes: result.ok,
     errors: result.errors,
     counted,
-    serverCpuUsPerVote: round(1000 * cpuUsed / Math.max(1, result.okTotal), 1),
-    postgresCpuUsPerVote: round(1000 * postgresUsed / Math.max(1, result.okTotal), 1),
-    votersCpuUsPerVote: round(1000 * result.cpuMs / Math.max(1, result.okTotal), 1),
+    serverCpuUsPerVote: usPer(cpuUsed, result.okTotal),
+    postgresCpuUsPerVote: usPer(postgresUsed, result.okTotal),
+    votersCpuUsPerVote: usPer(result.cpuMs, result.okTotal),
   };
 }
 
@@ -361,7 +366,7 @@ async function httpCeiling(): Promise<void> {
       p50Ms: round(histogram.percentile(50), 2),
       p99Ms: round(histogram.percentile(99), 2),
       errors: result.errors,
-      serverCpuUsPerRequest: round(1000 * cpuUsed / Math.max(1, result.okTotal), 1),
+      serverCpuUsPerRequest: usPer(cpuUsed, result.okTotal),
     };
     // The runtime's own memory per idle event stream, with the bench's viewers.
     const streams = Math.min(Math.max(...options.viewers), 5_000);
@@ -457,8 +462,8 @@ async function bareFloor(base: string, path: string): Promise<BareFloorFigures> 
       p50Ms: round(histogram.percentile(50), 2),
       p99Ms: round(histogram.percentile(99), 2),
       errors: result.errors,
-      serverCpuUsPerVote: round(1000 * cpuUsed / Math.max(1, result.okTotal), 1),
-      votersCpuUsPerVote: round(1000 * result.cpuMs / Math.max(1, result.okTotal), 1),
+      serverCpuUsPerVote: usPer(cpuUsed, result.okTotal),
+      votersCpuUsPerVote: usPer(result.cpuMs, result.okTotal),
       sameHeaders,
     };
   } finally {

@@ -95,7 +95,10 @@ function isOwnOrigin(c: Ctx, origin: string): boolean {
 const csrfToken: Middleware = (c, next) => {
   if (c.get("deps").config.skipCsrf) return next();
   const sent = c.req.header(CSRF_FIELD);
-  if (sent === undefined && isFormType(c)) return checkFormToken(c, next);
+  // Only a form without the header has its body read for the token.
+  if (sent === undefined && isFormType(c)) {
+    return sentToken(c).then((token) => checkToken(c, next, token));
+  }
   return checkToken(c, next, sent);
 };
 
@@ -106,11 +109,11 @@ export async function sentToken(c: Ctx): Promise<string | undefined> {
   return field(await readForm(c), CSRF_FIELD) || undefined;
 }
 
-async function checkFormToken(c: Ctx, next: () => Promise<void>): Promise<Response | void> {
-  return await checkToken(c, next, field(await readForm(c), CSRF_FIELD) || undefined);
-}
-
-function checkToken(c: Ctx, next: () => Promise<void>, sent: string | undefined) {
+function checkToken(
+  c: Ctx,
+  next: () => Promise<void>,
+  sent: string | undefined,
+): Promise<Response | void> {
   if (!c.get("deps").identity.validToken(c.get("voterId"), sent)) {
     return Promise.resolve(errorPage(c, 403, "forbidden", CSRF_MESSAGE));
   }

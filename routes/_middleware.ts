@@ -82,13 +82,16 @@ export const wellFormedHost: Middleware = (c, next) => {
   return next();
 };
 
+/** A declared Content-Length the body cap allows. */
+export function withinBodyCap(declared: string): boolean {
+  return Number(declared) <= MAX_BODY_BYTES;
+}
+
 /** Refuses by the declared length before reading; a body sent without one is cut at the cap. */
 export const limitBody: Middleware = (c, next) => {
   if (c.req.method === "GET" || c.req.method === "HEAD") return next();
   const declared = c.req.header("content-length");
-  if (declared !== undefined && !(Number(declared) <= MAX_BODY_BYTES)) {
-    return Promise.resolve(tooLarge(c));
-  }
+  if (declared !== undefined && !withinBodyCap(declared)) return Promise.resolve(tooLarge(c));
   if (declared === undefined && c.req.raw.body) return readThenPass(c, next, c.req.raw.body);
   return next();
 };
@@ -167,10 +170,15 @@ export const identity: Middleware = (c, next) => {
     setCookie(c, voterCookieName(c), minted.cookie, options);
     setCookie(c, csrfCookieName(c), identity.csrfToken(voterId), options);
   }
-  c.set("voterId", voterId);
-  c.set("knownVoter", known !== null);
-  c.set("csrfToken", identity.csrfToken(voterId));
+  adoptVoter(c, voterId, known !== null);
   return next();
 };
+
+/** What the rest of the request knows of its browser. */
+export function adoptVoter(c: Ctx, voterId: string, known: boolean): void {
+  c.set("voterId", voterId);
+  c.set("knownVoter", known);
+  c.set("csrfToken", c.get("deps").identity.csrfToken(voterId));
+}
 
 export const middleware: Middleware[] = [securityHeaders, wellFormedHost, limitBody, identity];

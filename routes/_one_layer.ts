@@ -14,14 +14,15 @@ import { getCookie } from "hono/cookie";
 import type { Ctx, Handler, Method, Middleware, RouteRules } from "./_context.ts";
 import { fromThisSite, guardRules, sentToken, takeToken } from "./_guards.ts";
 import {
+  adoptVoter,
   identity,
   limitBody,
-  MAX_BODY_BYTES,
   secureResponse,
   securityHeaders,
   voterCookieName,
   wellFormed,
   wellFormedHost,
+  withinBodyCap,
 } from "./_middleware.ts";
 
 /** The global middleware this path stands in for, in their order. */
@@ -38,12 +39,10 @@ export function oneLayer(
     const deps = c.get("deps");
     if (!wellFormed(c.req.header("host"))) return next();
     const declared = c.req.header("content-length");
-    if (declared === undefined || !(Number(declared) <= MAX_BODY_BYTES)) return next();
+    if (declared === undefined || !withinBodyCap(declared)) return next();
     const voterId = deps.identity.verify(getCookie(c, voterCookieName(c)));
     if (voterId === null) return next();
-    c.set("voterId", voterId);
-    c.set("knownVoter", true);
-    c.set("csrfToken", deps.identity.csrfToken(voterId));
+    adoptVoter(c, voterId, true);
     const checksToken = csrf && !deps.config.skipCsrf;
     if (checksToken && !fromThisSite(c)) return next();
     const limiter = limit ? deps.limits?.requests : undefined;

@@ -32,7 +32,10 @@ export async function publishResults(sql: Sql, ballotId: string): Promise<boolea
   return rows.length > 0;
 }
 
-/** Its options, codes and rankings go with it (foreign keys cascade); its audit rows and voter claims by trigger (migrations/0005). */
+/**
+ * Its options, codes and rankings go with it (foreign keys cascade), its audit
+ * rows and voter claims by trigger (migrations/0005).
+ */
 export async function deleteBallot(sql: Sql, ballotId: string): Promise<boolean> {
   const rows = await sql`delete from ballots where id = ${ballotId} returning id`;
   return rows.length > 0;
