@@ -16,7 +16,7 @@ import { isDescriptorExhaustion } from "./lib/limits/descriptors.ts";
 import { buildOponn } from "./server.ts";
 
 const config = configOrExit();
-const oponn = await buildOponn(config, { cron: true });
+const oponn = await buildOponn(config, { cron: true, sumWorkerMetrics: true });
 const listener = new Listener(oponn.fetch);
 
 // The serve loop is Deno's: when it ends on a full descriptor table, its

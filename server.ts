@@ -10,7 +10,7 @@ import { snapshotRenderer } from "./lib/live/snapshots.ts";
 import { VotedBallots } from "./lib/identity/voted.ts";
 import { InProcessTransport, type LiveTransport } from "./lib/live/transport.ts";
 import { guardStore, STORE_TIMEOUT_MS, surviveClosedSocketWrites } from "./lib/errors.ts";
-import { Metrics } from "./lib/ops/metrics.ts";
+import { Metrics, type MetricsSnapshot } from "./lib/ops/metrics.ts";
 import { Oponn } from "./lib/oponn.ts";
 import {
   type LimitedAction,
@@ -38,6 +38,7 @@ import { TransitionAnnouncer } from "./lib/ballots/transitions.ts";
 import { VoteWriter } from "./lib/votes/writer.ts";
 import { MAX_WRITE_INS } from "./lib/votes/rules.ts";
 import type { AppDeps } from "./routes/_context.ts";
+import { WorkerMetrics } from "./lib/ops/worker_metrics.ts";
 
 export interface OponnServer {
   fetch: (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
@@ -64,6 +65,8 @@ export interface BuildOptions {
   cron?: boolean;
   /** Live stream timings (tests shorten the 15 s keep-alive). */
   live?: { keepAliveMs?: number; flushIntervalMs?: number };
+  /** Under `deno serve --parallel`: `/metrics` answers for every worker of the process. */
+  sumWorkerMetrics?: boolean;
   /** Abuse limits other than the defaults (tests use small caps). */
   limits?: {
     requests?: Partial<Record<LimitedAction, RequestLimits>>;
@@ -159,6 +162,26 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
   const buckets = config.rateLimit
     ? (config.redisUrl ? new RedisBuckets(config.redisUrl) : new MemoryBuckets())
     : undefined;
+  const localMetrics = (): MetricsSnapshot => {
+    const live = hub.stats();
+    const written = oponn.writerStats();
+    return {
+      counters: { ...metrics.counters },
+      gauges: {
+        sse_viewers: live.viewers,
+        live_ballots: live.ballots,
+        live_subscriptions: hub.subscriptions(),
+        live_timers: live.timers,
+        live_flushes: live.flushes,
+        cached_ballots: oponn.cache.size,
+        vote_batches: written.batches,
+        votes_written: written.votes,
+      },
+    };
+  };
+  const workerMetrics = options.sumWorkerMetrics && budget.workers > 1
+    ? new WorkerMetrics(budget.workers, localMetrics)
+    : undefined;
   const deps: AppDeps = {
     config,
     oponn,
@@ -182,6 +205,9 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
       }
     },
     draining: () => draining,
+    readMetrics: () =>
+      workerMetrics?.collect() ??
+        Promise.resolve({ snapshot: localMetrics(), workers: 1, reporting: 1 }),
     limits: {
       requests: buckets && new RateLimiter({ store: buckets, limits: options.limits?.requests }),
       // The per-process cap always holds; the per-address one goes with OPONN_RATE_LIMIT.
@@ -251,6 +277,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
       await transport.close();
       await db.close();
       if (buckets instanceof RedisBuckets) buckets.close();
+      workerMetrics?.close();
     },
     startedInMs: Math.round(performance.now() - started),
     budget,

@@ -64,6 +64,7 @@ const deps: AppDeps = {
   },
   ready: () => Promise.resolve(true),
   draining: () => false,
+  readMetrics: () => Promise.reject(new Error("no /metrics in this bench")),
   limits: { streams: new StreamLimiter({ ...DEFAULT_STREAM_CAPS, perAddress: Infinity }) },
 };
 const app = await createApp(deps, assets, { oneLayer: Deno.env.get("OL") !== "0" });

@@ -4,6 +4,7 @@ import type { Assets } from "../components/Layout.tsx";
 import type { Config } from "../lib/config.ts";
 import type { LiveHub } from "../lib/live/hub.ts";
 import type { Metrics } from "../lib/ops/metrics.ts";
+import type { ProcessMetrics } from "../lib/ops/worker_metrics.ts";
 import type { Oponn } from "../lib/oponn.ts";
 import type { AddressResolver } from "../lib/limits/addresses.ts";
 import type { Decision, LimitedAction, RateLimiter } from "../lib/limits/rate_limit.ts";
@@ -28,6 +29,8 @@ export interface AppDeps {
   ready(): Promise<boolean>;
   /** Set while the process drains before exit: new streams are refused. */
   draining(): boolean;
+  /** Counters and gauges for `/metrics`: the whole process's, every worker summed. */
+  readMetrics(): Promise<ProcessMetrics>;
   /** Abuse limits: request buckets (absent with OPONN_RATE_LIMIT=off) and the live-stream cap. */
   limits?: { requests?: RateLimiter; streams?: StreamLimiter };
 }

@@ -21,12 +21,31 @@ export class Metrics {
 
 export type Gauges = Record<string, number>;
 
-export function formatPrometheus(metrics: Metrics, gauges: Gauges): string {
+/** One Oponn's figures at one moment: its counters and what it holds in memory. */
+export interface MetricsSnapshot {
+  counters: Record<string, number>;
+  gauges: Gauges;
+}
+
+/** Several workers' figures as one process's: every counter and gauge summed by name. */
+export function sumSnapshots(snapshots: MetricsSnapshot[]): MetricsSnapshot {
+  const total: MetricsSnapshot = { counters: {}, gauges: {} };
+  for (const snapshot of snapshots) {
+    for (const part of ["counters", "gauges"] as const) {
+      for (const [name, value] of Object.entries(snapshot[part])) {
+        total[part][name] = (total[part][name] ?? 0) + value;
+      }
+    }
+  }
+  return total;
+}
+
+export function formatPrometheus(snapshot: MetricsSnapshot): string {
   let text = "";
-  for (const [name, value] of Object.entries(metrics.counters)) {
+  for (const [name, value] of Object.entries(snapshot.counters)) {
     text += `# TYPE oponn_${name} counter\noponn_${name} ${value}\n`;
   }
-  for (const [name, value] of Object.entries(gauges)) {
+  for (const [name, value] of Object.entries(snapshot.gauges)) {
     text += `# TYPE oponn_${name} gauge\noponn_${name} ${value}\n`;
   }
   return text;
