@@ -39,6 +39,7 @@ import { VoteWriter } from "./lib/votes/writer.ts";
 import { MAX_WRITE_INS } from "./lib/votes/rules.ts";
 import type { AppDeps } from "./routes/_context.ts";
 import { WorkerMetrics } from "./lib/ops/worker_metrics.ts";
+import { forgetOldVoteKeys } from "./lib/stores/vote_keys.ts";
 
 export interface OponnServer {
   fetch: (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
@@ -221,7 +222,12 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
     claim: redis && ((key, ttlMs) => redis.claim(key, ttlMs)),
     now: oponn.now,
   });
-  const reapDeps = { hub, cache: oponn.cache, announce: () => announcer.run() };
+  const reapDeps = {
+    hub,
+    cache: oponn.cache,
+    announce: () => announcer.run(),
+    forgetVoteKeys: () => forgetOldVoteKeys(db.sql),
+  };
   if (options.cron) scheduleReaper(reapDeps);
 
   // Requests being answered: a graceful stop waits for them before closing the database.

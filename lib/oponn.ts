@@ -205,7 +205,13 @@ export class Oponn {
    * `voterId` is the browser's signed identity: it reaches the database only
    * for a `browser` ballot (a `code` ballot is secret: its votes carry no voter).
    */
-  async castVote(ballot: Ballot, form: VoteForm, voterId: string): Promise<CastResult> {
+  /** `key`: the vote's idempotency key (lib/votes/keys.ts), if the request carried one. */
+  async castVote(
+    ballot: Ballot,
+    form: VoteForm,
+    voterId: string,
+    key: string | null = null,
+  ): Promise<CastResult> {
     const choice = validateCast(ballot, form, this.now());
     if (isRefusal(choice)) return { ok: false, ...choice };
     let codeHash: string | null = null;
@@ -227,6 +233,7 @@ export class Oponn {
       ranking: choice.ranking,
       voterId: ballot.duplicateCheck === "browser" ? voterId : null,
       codeHash,
+      requestKey: key,
     }).catch((error) => {
       throw asStoreError(error);
     });

@@ -80,14 +80,22 @@ function registry(): OpenAPIRegistry {
     summary: "Cast a vote",
     description:
       "Recorded in the database before the answer. A `browser` ballot refuses API votes (403); " +
-      "a `code` ballot needs `voter_code`.",
+      "a `code` ballot needs `voter_code`. With an `Idempotency-Key`, the same vote sent again " +
+      "(say, after a lost answer) within 10 minutes is answered 201 and not counted twice.",
     request: {
       params: BallotIdParams,
+      headers: z.object({
+        "Idempotency-Key": z.string().regex(/^"?[A-Za-z0-9._:+/=-]{1,128}"?$/).optional(),
+      }),
       body: { required: true, content: { [JSON_TYPE]: { schema: VoteRequest } } },
     },
     responses: {
       201: { description: "Recorded", content: { [JSON_TYPE]: { schema: VoteRecorded } } },
       ...WRITE_ERRORS,
+      400: error(
+        "Malformed JSON, a field of the wrong type, a value the rules refuse, or a malformed " +
+          "Idempotency-Key",
+      ),
       403: error("A `browser` ballot, or a voter code unknown or already used"),
       ...NOT_FOUND,
       409: error("Voting has not started or has ended"),

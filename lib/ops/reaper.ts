@@ -7,6 +7,8 @@ export interface ReapDeps {
   cache: BallotCache;
   /** Announces ballots that opened or closed since the last cycle (cron only). */
   announce?: () => Promise<unknown>;
+  /** Deletes vote idempotency keys past their time (cron only). */
+  forgetVoteKeys?: () => Promise<unknown>;
 }
 
 export interface ReapReport {
@@ -30,5 +32,8 @@ export function scheduleReaper(deps: ReapDeps, name = "oponn-reaper"): void {
   Deno.cron(name, "* * * * *", async () => {
     reap(deps);
     await deps.announce?.().catch((error) => console.error("reaper announce failed:", error));
+    await deps.forgetVoteKeys?.().catch((error) =>
+      console.error("reaper could not delete old vote keys:", error)
+    );
   });
 }

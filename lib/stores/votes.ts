@@ -25,6 +25,11 @@ export interface VoteToRecord {
   voterId?: string | null;
   /** `code` ballots: the hash of the voter code this vote redeems. */
   codeHash?: string | null;
+  /**
+   * The vote's idempotency key (lib/votes/keys.ts): a vote whose key its ballot
+   * already recorded is answered `recorded` and not counted again.
+   */
+  requestKey?: string | null;
 }
 
 function deltasOf(vote: VoteToRecord): OptionDelta[] {
@@ -52,6 +57,8 @@ function joinedColumns(votes: VoteToRecord[]) {
   return {
     ballotIds: votes.map((v) => v.ballotId).join(","),
     voterIds: votes.map((v) => v.voterId ?? "").join(","),
+    // Keys hold no comma (lib/votes/keys.ts).
+    requestKeys: votes.map((v) => v.requestKey ?? "").join(","),
     ords: deltas.map((d) => d.ord).join(","),
     labels: deltas.map((d) => d.label).join(JOIN),
     deltas,
@@ -72,6 +79,10 @@ export type RecordOutcome =
  * Records a batch in ONE statement (one round trip, one implicit transaction)
  * that decides and reports each vote's outcome by ordinal:
  * - the open window, at the transaction's clock;
+ * - idempotency keys: a vote whose key (`requestKey`) its ballot recorded in
+ *   `vote_keys` is answered `recorded` and counted nowhere, even if the ballot
+ *   closed since; an accepted vote's key is recorded before any counter moves
+ *   (see `keyedVotes`), and a second vote with one key in a batch is not counted;
  * - one vote per voter: a `browser` ballot's voter id is claimed in
  *   `ballot_voters` (a unique key, so two tabs racing in two processes cannot
  *   both count), a `code` ballot's code is deleted from `voter_codes`; within
@@ -88,8 +99,8 @@ export type RecordOutcome =
  *   spelling; a vote may carry several option deltas (approval);
  * - one ranking counter upsert per distinct ranking, in key order (ranked);
  * - the audit rows, one per vote with every label it chose (none for `code` ballots).
- * Locks are taken ballot rows first (by id), then claims, then option
- * counters (by key), then ranking counters (by key).
+ * Locks are taken ballot rows first (by id), then claims, then idempotency
+ * keys, then option counters (by key), then ranking counters (by key).
  */
 export async function recordVotes(
   sql: Sql,
@@ -138,13 +149,14 @@ async function recordPlainVotes(
   const columns = joinedColumns(votes);
   const [row] = await sql<{ outcomes: string }[]>`
     with input as (
-      select v.ballot_id, nullif(v.voter_id, '') as voter_id, v.ord
+      select v.ballot_id, nullif(v.voter_id, '') as voter_id, nullif(v.request_key, '') as request_key, v.ord
       from unnest(
         string_to_array(${columns.ballotIds}::text, ','),
-        string_to_array(${columns.voterIds}::text, ',')
-      ) with ordinality as v(ballot_id, voter_id, ord)
+        string_to_array(${columns.voterIds}::text, ','),
+        string_to_array(${columns.requestKeys}::text, ',')
+      ) with ordinality as v(ballot_id, voter_id, request_key, ord)
       where v.ballot_id is not null
-    ), input_deltas as (
+    ), ${replayedVotes(sql)}, input_deltas as (
       select d.vote_ord::int as vote_ord, d.label, d.idx
       from unnest(
         string_to_array(${columns.ords}::text, ','),
@@ -160,10 +172,10 @@ async function recordPlainVotes(
       order by id
       for no key update
     ), candidates as (
-      select v.ballot_id, v.voter_id, v.ord, w.duplicate_check,
+      select v.ballot_id, v.voter_id, v.request_key, v.ord, w.duplicate_check,
         v.ord = min(v.ord) over (partition by v.ballot_id, v.voter_id) as first
       from input v join windows w on w.id = v.ballot_id
-      where v.ballot_id in (select id from locked)
+      where v.ballot_id in (select id from locked) and v.ord not in (select ord from replayed)
     ), claimed as (
       insert into ballot_voters (ballot_id, voter_id)
       select ballot_id, voter_id from candidates
@@ -172,20 +184,20 @@ async function recordPlainVotes(
       on conflict do nothing
       returning ballot_id, voter_id
     ), accepted as (
-      select c.ballot_id, c.ord from candidates c
+      select c.ballot_id, c.request_key, c.ord from candidates c
       where c.duplicate_check = 'none'
         or (c.first and exists (
           select 1 from claimed k where k.ballot_id = c.ballot_id and k.voter_id = c.voter_id
         ))
-    ), accepted_deltas as (
+    ), ${keyedVotes(sql)}, accepted_deltas as (
       select a.ballot_id, a.ord, d.idx, o.label, o.label_key
-      from accepted a
+      from counted_votes a
       join input_deltas d on d.vote_ord = a.ord
       join ballot_options o
         on o.ballot_id = a.ballot_id and o.label = d.label and o.position is not null
     ), raised as (
       update ballots b set turnout = b.turnout + t.cast
-      from (select ballot_id, count(*) as cast from accepted group by ballot_id) t
+      from (select ballot_id, count(*) as cast from counted_votes group by ballot_id) t
       where b.id = t.ballot_id
     ), counted as (
       insert into ballot_options (ballot_id, label_key, label, write_in, votes)
@@ -205,6 +217,7 @@ async function recordPlainVotes(
     )
     select string_agg(case
       when w.id is null then 'unknown_ballot'
+      when v.ord in (select ord from replayed) then 'recorded'
       when not w.started then 'not_started'
       when w.ended then 'ended'
       when not w.plain then 'retry'
@@ -215,6 +228,52 @@ async function recordPlainVotes(
     left join windows w on w.id = v.ballot_id
     left join accepted a on a.ord = v.ord`;
   return row.outcomes.split(",") as (RecordOutcome | "retry")[];
+}
+
+/**
+ * The votes whose key their ballot recorded (committed before this statement
+ * began). One index lookup per keyed vote: a join would let the planner scan
+ * every key kept.
+ */
+function replayedVotes(sql: Sql) {
+  return sql`
+    replayed as (
+      select v.ord from input v
+      where v.request_key is not null and (
+        select true from vote_keys k
+        where k.ballot_id = v.ballot_id and k.request_key = v.request_key
+      )
+    )`;
+}
+
+/**
+ * The accepted votes' keys, recorded (after the claims, before any counter), and
+ * the votes to count: those without a key, and the first vote of each key its
+ * ballot had not recorded. A key recorded by a batch still committing when this
+ * one began makes this insert wait for it, and then conflict: that vote is
+ * answered `recorded` without being counted again.
+ */
+function keyedVotes(sql: Sql) {
+  return sql`
+    keys_recorded as (
+      insert into vote_keys (ballot_id, request_key)
+      select ballot_id, request_key from accepted where request_key is not null
+      order by ballot_id, request_key
+      on conflict do nothing
+      returning ballot_id, request_key
+    ), counted_votes as (
+      select a.* from accepted a
+      where a.request_key is null or (
+        a.ord = (
+          select min(b.ord) from accepted b
+          where b.ballot_id = a.ballot_id and b.request_key = a.request_key
+        )
+        and exists (
+          select 1 from keys_recorded k
+          where k.ballot_id = a.ballot_id and k.request_key = a.request_key
+        )
+      )
+    )`;
 }
 
 /** The full statement, for any batch (see `recordVotes`). */
@@ -233,16 +292,17 @@ async function recordAnyVotes(
     with input as (
       select v.ballot_id, nullif(v.voter_id, '') as voter_id, nullif(v.code_hash, '') as code_hash,
         nullif(v.ranking_keys, '') as ranking_keys, nullif(v.ranking_labels, '') as ranking_labels,
-        v.ord
+        nullif(v.request_key, '') as request_key, v.ord
       from unnest(
         string_to_array(${columns.ballotIds}::text, ','),
         string_to_array(${columns.voterIds}::text, ','),
         string_to_array(${votes.map((v) => v.codeHash ?? "").join(",")}::text, ','),
         string_to_array(${rankings("keys")}::text, ${RECORD}::text),
-        string_to_array(${rankings("labels")}::text, ${RECORD}::text)
-      ) with ordinality as v(ballot_id, voter_id, code_hash, ranking_keys, ranking_labels, ord)
+        string_to_array(${rankings("labels")}::text, ${RECORD}::text),
+        string_to_array(${columns.requestKeys}::text, ',')
+      ) with ordinality as v(ballot_id, voter_id, code_hash, ranking_keys, ranking_labels, request_key, ord)
       where v.ballot_id is not null
-    ), input_deltas as (
+    ), ${replayedVotes(sql)}, input_deltas as (
       select d.vote_ord::int as vote_ord, d.label, d.label_key, d.write_in::bool as write_in,
         d.idx
       from unnest(
@@ -257,7 +317,7 @@ async function recordAnyVotes(
       from ballots where id in (select ballot_id from input)
     ), open_votes as (
       select v.ballot_id, v.ord, v.voter_id, v.code_hash, v.ranking_keys, v.ranking_labels,
-        w.duplicate_check,
+        v.request_key, w.duplicate_check,
         -- Within one batch, only a voter's (or a code's) first vote may count.
         case w.duplicate_check
           when 'browser' then v.voter_id is not null and row_number() over (
@@ -269,6 +329,7 @@ async function recordAnyVotes(
           else true
         end as first
       from input v join windows w on w.id = v.ballot_id and w.started and not w.ended
+      where v.ord not in (select ord from replayed)
     ), open_deltas as (
       -- A listed option keeps the key stored with it (older rows carry one computed in SQL).
       select v.ballot_id, d.label, d.write_in, d.vote_ord as ord, d.idx,
@@ -332,12 +393,12 @@ async function recordAnyVotes(
           select 1 from claimed_codes cc
           where cc.ballot_id = v.ballot_id and cc.code_hash = v.code_hash
         ))
-    ), accepted_deltas as (
-      select d.* from open_deltas d where d.ord in (select ord from accepted)
+    ), ${keyedVotes(sql)}, accepted_deltas as (
+      select d.* from open_deltas d where d.ord in (select ord from counted_votes)
     ), raised as (
       update ballots b
       set turnout = b.turnout + t.cast, write_in_count = b.write_in_count + coalesce(w.n, 0)
-      from (select ballot_id, count(*) as cast from accepted group by ballot_id) t
+      from (select ballot_id, count(*) as cast from counted_votes group by ballot_id) t
       left join (
         select d.ballot_id, count(distinct d.label_key) as n
         from accepted_deltas d
@@ -351,7 +412,7 @@ async function recordAnyVotes(
       -- A secret ballot rewrites every counter it holds in each batch, so no counter's
       -- last writer points at the transaction that redeemed a given code.
       select o.ballot_id, o.label_key, o.label, o.write_in, null, null, 0 from ballot_options o
-      where o.ballot_id in (select ballot_id from accepted where duplicate_check = 'code')
+      where o.ballot_id in (select ballot_id from counted_votes where duplicate_check = 'code')
     ), counted as (
       insert into ballot_options (ballot_id, label_key, label, write_in, votes)
       select ballot_id, label_key, (array_agg(label order by ord nulls last, idx))[1],
@@ -364,11 +425,12 @@ async function recordAnyVotes(
     ), ranking_deltas as (
       select ballot_id, encode(sha256(convert_to(ranking_keys, 'UTF8')), 'hex') as ranking_key,
         string_to_array(ranking_keys, ${JOIN}) as ranking, 1 as n
-      from accepted where ranking_keys is not null
+      from counted_votes where ranking_keys is not null
       union all
       select r.ballot_id, r.ranking_key, r.ranking, 0 from ballot_rankings r
       where r.ballot_id in (
-        select ballot_id from accepted where duplicate_check = 'code' and ranking_keys is not null
+        select ballot_id from counted_votes
+        where duplicate_check = 'code' and ranking_keys is not null
       )
     ), ranked as (
       insert into ballot_rankings (ballot_id, ranking_key, ranking, votes)
@@ -383,7 +445,7 @@ async function recordAnyVotes(
       insert into votes (ballot_id, option_label, write_in, choices)
       select a.ballot_id, (coalesce(x.labels, r.labels))[1], coalesce(x.write_in, false),
         coalesce(x.labels, r.labels)
-      from accepted a
+      from counted_votes a
       cross join lateral (
         select string_to_array(a.ranking_labels, ${JOIN}) as labels
       ) r
@@ -398,6 +460,7 @@ async function recordAnyVotes(
     )
     select string_agg(case
       when w.id is null then 'unknown_ballot'
+      when v.ord in (select ord from replayed) then 'recorded'
       when not w.started then 'not_started'
       when w.ended then 'ended'
       when a.ord is not null then 'recorded'

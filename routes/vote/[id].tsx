@@ -10,7 +10,8 @@ import type { Ctx, Handlers, RouteRulesByMethod } from "../_context.ts";
 import { fields, readForm } from "../_form.ts";
 import { readerOf, rememberVote } from "../_reader.ts";
 import { publicUrl } from "../_urls.ts";
-import { isHtmx, page, pageOrFragment, redirectAfterPost } from "../_render.tsx";
+import { errorPage, isHtmx, page, pageOrFragment, redirectAfterPost } from "../_render.tsx";
+import { readVoteKey, VOTE_KEY_HEADER, VOTE_KEY_MESSAGE } from "../../lib/votes/keys.ts";
 import { ballotPreview } from "../../lib/share/preview.ts";
 import notFound from "../_404.tsx";
 
@@ -38,9 +39,11 @@ export const handlers: Handlers = {
     const { oponn, metrics } = c.get("deps");
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
+    const key = readVoteKey(c.req.header(VOTE_KEY_HEADER));
+    if (key === undefined) return errorPage(c, 400, "bad_request", VOTE_KEY_MESSAGE);
     const body = await readForm(c);
     const form = oponn.readVoteForm(ballot, (name) => fields(body, name));
-    const result = await oponn.castVote(ballot, form, c.get("voterId"));
+    const result = await oponn.castVote(ballot, form, c.get("voterId"), key);
     if (result.ok) {
       metrics.inc("votes_accepted_total");
       rememberVote(c, ballot.id, result.choice);

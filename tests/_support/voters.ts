@@ -117,6 +117,23 @@ export async function storedVotes(
   }
 }
 
+/** A ballot's recorded idempotency keys: all of them, and those shaped like nginx's `$request_id`. */
+export async function storedVoteKeys(
+  databaseUrl: string,
+  ballotId: string,
+): Promise<{ keys: number; nginxRequestIds: number }> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ keys: number; nginx_request_ids: number }[]>`
+      select count(*)::int as keys,
+        (count(*) filter (where request_key ~ '^[0-9a-f]{32}$'))::int as nginx_request_ids
+      from vote_keys where ballot_id = ${ballotId}`;
+    return { keys: row.keys, nginxRequestIds: row.nginx_request_ids };
+  } finally {
+    await sql.end();
+  }
+}
+
 export interface Accounting {
   acked: number;
   stored: number;

@@ -7,6 +7,7 @@ import {
 } from "../../../../../lib/api/errors.ts";
 import { readJson, voteFormOf } from "../../../../../lib/api/requests.ts";
 import { VoteRequest } from "../../../../../lib/api/schemas.ts";
+import { readVoteKey, VOTE_KEY_HEADER, VOTE_KEY_MESSAGE } from "../../../../../lib/votes/keys.ts";
 import type { Handlers, RouteRulesByMethod } from "../../../../_context.ts";
 
 export const rules: RouteRulesByMethod = { POST: { csrf: false, limit: "vote" } };
@@ -20,10 +21,12 @@ export const handlers: Handlers = {
     if (ballot.duplicateCheck === "browser") {
       return apiError(403, "browser_ballot", BROWSER_BALLOT_MESSAGE);
     }
+    const key = readVoteKey(c.req.header(VOTE_KEY_HEADER));
+    if (key === undefined) return apiError(400, "invalid_idempotency_key", VOTE_KEY_MESSAGE);
     const body = await readJson(c.req.raw, VoteRequest);
     if (!body.ok) return body.response;
     // The voter id reaches the store only on a `browser` ballot, refused above.
-    const result = await oponn.castVote(ballot, voteFormOf(body.value), "");
+    const result = await oponn.castVote(ballot, voteFormOf(body.value), "", key);
     if (!result.ok) {
       metrics.inc("votes_refused_total");
       return voteRefused(result);

@@ -1,0 +1,207 @@
+/**
+ * Idempotency keys of votes (the `Idempotency-Key` header, set by nginx when the
+ * client sends none): a vote sent again with its key is answered as recorded and
+ * counted once, on every database and through the HTTP routes.
+ */
+import { insertBallot, readTally } from "../../lib/stores/ballots.ts";
+import { openDatabase, type Sql } from "../../lib/stores/database.ts";
+import { forgetOldVoteKeys } from "../../lib/stores/vote_keys.ts";
+import { recordVotes, type VoteToRecord } from "../../lib/stores/votes.ts";
+import { VOTE_KEY_MESSAGE } from "../../lib/votes/keys.ts";
+import { assertEquals, assertStringIncludes } from "../_support/assert.ts";
+import { Client, readCounts } from "../_support/client.ts";
+import { createServerDatabase, testDatabaseFactories } from "../_support/databases.ts";
+import { startTestServer } from "../_support/server.ts";
+
+const MAX_WRITE_INS = 200;
+
+function openBallot(
+  sql: Sql,
+  id: string,
+  duplicateCheck: "none" | "browser",
+  allowWriteIn = false,
+) {
+  return insertBallot(sql, id, {
+    measure: id,
+    options: ["yes", "no"],
+    allowWriteIn,
+    startsAt: new Date(Date.now() - 60_000),
+    endsAt: null,
+    duplicateCheck,
+    listing: "listed",
+    resultsVisibility: "always",
+    ownerVoter: "test-owner",
+    manageKeyHash: "not-a-real-hash",
+    codeHashes: [],
+  });
+}
+
+function vote(ballotId: string, requestKey: string | null, more: Partial<VoteToRecord> = {}) {
+  return { ballotId, label: "yes", key: "yes", writeIn: false, requestKey, ...more };
+}
+
+async function counts(sql: Sql, ballotId: string): Promise<Record<string, number>> {
+  const tally = await readTally(sql, ballotId);
+  return Object.fromEntries(tally.filter((row) => row.votes > 0).map((r) => [r.label, r.votes]));
+}
+
+async function auditRows(sql: Sql, ballotId: string): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from votes where ballot_id = ${ballotId}`;
+  return row.n;
+}
+
+for (const factory of testDatabaseFactories()) {
+  Deno.test({
+    name:
+      `[${factory.name}] a vote sent again with its key is answered recorded and counted once (lean and full statements, one vote per browser, within a batch)`,
+    ignore: factory.ignore,
+    fn: async () => {
+      const target = await factory.create();
+      const db = await openDatabase({ url: target.url, dataDir: "" });
+      try {
+        const open = await openBallot(db.sql, "KeyedKeyedKeyed1", "none");
+        assertEquals(await recordVotes(db.sql, [vote(open.id, "k1")], MAX_WRITE_INS), [
+          "recorded",
+        ]);
+        // Resent alone, then with a new key, then twice in one batch, then without keys.
+        assertEquals(await recordVotes(db.sql, [vote(open.id, "k1")], MAX_WRITE_INS), [
+          "recorded",
+        ]);
+        assertEquals(
+          await recordVotes(
+            db.sql,
+            [vote(open.id, "k2"), vote(open.id, "k3"), vote(open.id, "k3")],
+            MAX_WRITE_INS,
+          ),
+          ["recorded", "recorded", "recorded"],
+        );
+        assertEquals(
+          await recordVotes(db.sql, [vote(open.id, null), vote(open.id, null)], MAX_WRITE_INS),
+          ["recorded", "recorded"],
+        );
+        assertEquals(await counts(db.sql, open.id), { yes: 5 }, "k1, k2, k3 and two unkeyed");
+        assertEquals(await auditRows(db.sql, open.id), 5);
+        const [turnout] = await db.sql<{ turnout: number }[]>`
+          select turnout::int from ballots where id = ${open.id}`;
+        assertEquals(turnout.turnout, 5);
+
+        // One vote per browser: the resent vote is the voter's own, not a duplicate.
+        const browser = await openBallot(db.sql, "KeyedBrowserBal1", "browser");
+        const own = vote(browser.id, "b1", { voterId: "voter-1" });
+        assertEquals(await recordVotes(db.sql, [own], MAX_WRITE_INS), ["recorded"]);
+        assertEquals(await recordVotes(db.sql, [own], MAX_WRITE_INS), ["recorded"]);
+        assertEquals(
+          await recordVotes(db.sql, [{ ...own, requestKey: "b2" }], MAX_WRITE_INS),
+          ["duplicate"],
+          "the same voter's new vote",
+        );
+        assertEquals(await counts(db.sql, browser.id), { yes: 1 });
+
+        // The full statement (a write-in), and a key is a ballot's own.
+        const writeIns = await openBallot(db.sql, "KeyedWriteInBal1", "none", true);
+        const written = vote(writeIns.id, "k1", { label: "maybe", key: "maybe", writeIn: true });
+        assertEquals(await recordVotes(db.sql, [written], MAX_WRITE_INS), ["recorded"]);
+        assertEquals(await recordVotes(db.sql, [written], MAX_WRITE_INS), ["recorded"]);
+        assertEquals(await counts(db.sql, writeIns.id), { maybe: 1 });
+        assertEquals(await counts(db.sql, open.id), { yes: 5 }, "k1 of another ballot");
+
+        // Forgotten after its time, a key no longer holds a vote back.
+        await db.sql`update vote_keys set recorded_at = now() - interval '11 minutes'
+          where ballot_id = ${open.id} and request_key = 'k1'`;
+        assertEquals(await forgetOldVoteKeys(db.sql), 1);
+        assertEquals(await recordVotes(db.sql, [vote(open.id, "k1")], MAX_WRITE_INS), [
+          "recorded",
+        ]);
+        assertEquals(await counts(db.sql, open.id), { yes: 6 });
+      } finally {
+        await db.close();
+        await target.drop();
+      }
+    },
+  });
+}
+
+Deno.test({
+  name:
+    "[postgres] a vote resent while its first copy is still committing waits for it, then is answered recorded without a second count",
+  ignore: !Deno.env.get("TEST_DATABASE_URL"),
+  fn: async () => {
+    const target = await createServerDatabase(Deno.env.get("TEST_DATABASE_URL")!);
+    const db = await openDatabase({ url: target.url, dataDir: "" });
+    try {
+      const ballot = await openBallot(db.sql, "RacedKeyRacedKey", "none");
+      let resent: Promise<string[]> | undefined;
+      let answered = false;
+      await db.sql.begin(async (tx) => {
+        assertEquals(
+          await recordVotes(tx as unknown as Sql, [vote(ballot.id, "r1")], MAX_WRITE_INS),
+          [
+            "recorded",
+          ],
+        );
+        // Another process's batch with the same key, before this one commits.
+        resent = recordVotes(db.sql, [vote(ballot.id, "r1")], MAX_WRITE_INS).finally(() =>
+          answered = true
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assertEquals(answered, false, "the resent vote waits for the first batch");
+      });
+      assertEquals(await resent, ["recorded"]);
+      assertEquals(await counts(db.sql, ballot.id), { yes: 1 });
+      assertEquals(await auditRows(db.sql, ballot.id), 1);
+    } finally {
+      await db.close();
+      await target.drop();
+    }
+  },
+});
+
+Deno.test("Idempotency-Key on the vote form and the API: a resent vote is answered as recorded and counted once; a malformed key is refused and changes nothing", async () => {
+  const server = await startTestServer();
+  try {
+    const voter = new Client(server.url);
+    const id = await voter.createBallot({ measure: "Keys", options_raw: "a, b" });
+    const key = { "Idempotency-Key": "0f1e2d3c4b5a69788796a5b4c3d2e1f0" };
+    for (let i = 0; i < 2; i++) {
+      const answer = await voter.post(`/vote/${id}`, { option: "a" }, { headers: key });
+      await answer.body?.cancel();
+      assertEquals([answer.status, answer.headers.get("location")], [303, `/results/${id}`]);
+    }
+    const htmx = await voter.post(`/vote/${id}`, { option: "a" }, { headers: key, htmx: true });
+    await htmx.body?.cancel();
+    assertEquals([htmx.status, htmx.headers.get("hx-redirect")], [204, `/results/${id}`]);
+
+    const api = (headers: Record<string, string>) =>
+      fetch(`${server.url}/api/v1/ballots/${id}/votes`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ option: "b" }),
+      });
+    for (const sent of ['"api-key-1"', "api-key-1"]) {
+      const answer = await api({ "Idempotency-Key": sent });
+      assertEquals(answer.status, 201, await answer.text());
+    }
+    assertEquals(await countsOn(server.url, id), { a: 1, b: 1 });
+
+    const form = await voter.post(`/vote/${id}`, { option: "a" }, {
+      headers: { "Idempotency-Key": "has a space" },
+    });
+    assertEquals(form.status, 400);
+    assertStringIncludes(await form.text(), VOTE_KEY_MESSAGE);
+    const json = await api({ "Idempotency-Key": "x".repeat(129) });
+    assertEquals(json.status, 400);
+    const body = await json.json();
+    assertEquals([body.error.code, body.error.message], [
+      "invalid_idempotency_key",
+      VOTE_KEY_MESSAGE,
+    ]);
+    assertEquals(await countsOn(server.url, id), { a: 1, b: 1 }, "nothing changed");
+  } finally {
+    await server.close();
+  }
+});
+
+async function countsOn(url: string, id: string): Promise<Record<string, number>> {
+  return readCounts(await (await fetch(`${url}/results/${id}`)).text());
+}
