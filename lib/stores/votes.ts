@@ -149,7 +149,8 @@ async function recordPlainVotes(
   const columns = joinedColumns(votes);
   const [row] = await sql<{ outcomes: string }[]>`
     with input as (
-      select v.ballot_id, nullif(v.voter_id, '') as voter_id, nullif(v.request_key, '') as request_key, v.ord
+      select v.ballot_id, nullif(v.voter_id, '') as voter_id,
+        nullif(v.request_key, '') as request_key, v.ord
       from unnest(
         string_to_array(${columns.ballotIds}::text, ','),
         string_to_array(${columns.voterIds}::text, ','),
