@@ -61,3 +61,62 @@ document.addEventListener("focusin", (event) => {
 
 document.addEventListener("DOMContentLoaded", () => enhance(document));
 document.addEventListener("htmx:load", (event) => enhance(event.target));
+
+// A vote the network lost, or whose answer a proxy lost (502, 504), is sent
+// again (three times, a second apart) with the same Idempotency-Key: the server
+// counts one vote per key, so a copy that was recorded after all is not counted
+// twice. Each new submission has a new key. Oponn's own 503 (its database is
+// unreachable) is shown at once: nginx already tried the other replicas.
+const RESEND_STATUSES = new Set([502, 504]);
+const RESEND_TRIES = 3;
+const RESEND_PAUSE_MS = 1000;
+
+function voteForm(element) {
+  return element && element.matches && element.matches("form[hx-post^='/vote/']") ? element : null;
+}
+
+function newVoteKey() {
+  // Not crypto.randomUUID: that needs a secure context, and Oponn may be served over plain HTTP.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** Schedules the same vote again; false once its tries are spent. */
+function resendVote(form) {
+  const tries = Number(form.dataset.voteTries || "0");
+  if (tries >= RESEND_TRIES) {
+    delete form.dataset.voteKey;
+    return false;
+  }
+  form.dataset.voteTries = String(tries + 1);
+  setTimeout(() => {
+    if (form.isConnected) form.requestSubmit();
+  }, RESEND_PAUSE_MS);
+  return true;
+}
+
+document.addEventListener("htmx:configRequest", (event) => {
+  const form = voteForm(event.detail.elt);
+  if (!form) return;
+  if (!form.dataset.voteKey) {
+    form.dataset.voteKey = newVoteKey();
+    form.dataset.voteTries = "0";
+  }
+  event.detail.headers["Idempotency-Key"] = form.dataset.voteKey;
+});
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const form = voteForm(event.detail.elt);
+  if (!form) return;
+  if (RESEND_STATUSES.has(event.detail.xhr.status) && resendVote(form)) {
+    event.detail.shouldSwap = false;
+    return;
+  }
+  // Answered: whatever is submitted next is a new vote.
+  delete form.dataset.voteKey;
+});
+
+document.addEventListener("htmx:sendError", (event) => {
+  const form = voteForm(event.detail.elt);
+  if (form) resendVote(form);
+});
