@@ -81,14 +81,19 @@ function newVoteKey() {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** Schedules the same vote again; false once its tries are spent. */
+/**
+ * Schedules the same vote again; false once its tries are spent. The form stays
+ * inert meanwhile, so that the copy sent again is the vote first sent.
+ */
 function resendVote(form) {
   const tries = Number(form.dataset.voteTries || "0");
   if (tries >= RESEND_TRIES) {
     delete form.dataset.voteKey;
+    form.inert = false;
     return false;
   }
   form.dataset.voteTries = String(tries + 1);
+  form.inert = true;
   setTimeout(() => {
     if (form.isConnected) form.requestSubmit();
   }, RESEND_PAUSE_MS);
@@ -114,6 +119,7 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   }
   // Answered: whatever is submitted next is a new vote.
   delete form.dataset.voteKey;
+  form.inert = false;
 });
 
 document.addEventListener("htmx:sendError", (event) => {

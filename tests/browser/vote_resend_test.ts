@@ -23,11 +23,18 @@ Deno.test({
       const watched = await watch(browser);
       const page = await watched.newPage();
       const keys: string[] = [];
+      let inertWhileResent: boolean | undefined;
       await page.route(`**/vote/${id}`, async (route) => {
         const request = route.request();
         if (request.method() !== "POST") return await route.continue();
         keys.push(request.headers()["idempotency-key"] ?? "");
-        if (keys.length > 1) return await route.continue();
+        if (keys.length > 1) {
+          // Until the copy is answered, the choice cannot change under it.
+          inertWhileResent = await page.evaluate(() =>
+            (document.getElementById("vote-form") as HTMLFormElement).inert
+          );
+          return await route.continue();
+        }
         // The first copy reaches the server and is recorded; its answer is lost.
         const answered = await route.fetch();
         assertEquals(answered.status(), 204, "the first copy was recorded");
@@ -42,6 +49,7 @@ Deno.test({
       assertEquals(keys.length, 2, "sent twice");
       assert(/^[0-9a-f]{32}$/.test(keys[0]), `a key: ${keys[0]}`);
       assertEquals(keys[1], keys[0], "with the same key");
+      assertEquals(inertWhileResent, true, "the form is inert while the vote is sent again");
       const results = await (await fetch(`${server.url}/results/${id}`)).text();
       assertEquals(readCounts(results), { a: 1, b: 0 });
       watched.assertClean([/502/]);
