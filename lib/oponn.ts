@@ -35,6 +35,7 @@ import {
   type VoteRefusal,
   WRITE_IN_LIMIT,
 } from "./votes/rules.ts";
+import { VOTE_KEY_REUSED, voteFingerprint } from "./votes/keys.ts";
 import type { VoteWriter } from "./votes/writer.ts";
 import type { Turnout } from "./live/snapshots.ts";
 import { type SettingsField, type SettingsForm, validateSettings } from "./ballots/settings.ts";
@@ -204,8 +205,8 @@ export class Oponn {
    * Resolves once the vote is committed, or with the reason it was refused.
    * `voterId` is the browser's signed identity: it reaches the database only
    * for a `browser` ballot (a `code` ballot is secret: its votes carry no voter).
+   * `key`: the vote's idempotency key (lib/votes/keys.ts), if the request carried one.
    */
-  /** `key`: the vote's idempotency key (lib/votes/keys.ts), if the request carried one. */
   async castVote(
     ballot: Ballot,
     form: VoteForm,
@@ -234,6 +235,11 @@ export class Oponn {
       voterId: ballot.duplicateCheck === "browser" ? voterId : null,
       codeHash,
       requestKey: key,
+      requestFingerprint: key === null ? null : voteFingerprint(
+        choice.options.map((option) => option.key),
+        choice.ranking?.keys,
+        codeHash,
+      ),
     }).catch((error) => {
       throw asStoreError(error);
     });
@@ -248,6 +254,8 @@ export class Oponn {
         return { ok: false, kind: "invalid", field: "write_in_value", message: WRITE_IN_LIMIT };
       case "duplicate":
         return { ok: false, kind: "duplicate", field: "option", message: ALREADY_VOTED };
+      case "key_reused":
+        return { ok: false, kind: "invalid", field: "option", message: VOTE_KEY_REUSED };
       case "code_invalid":
         return { ok: false, kind: "forbidden", field: "voter_code", message: CODE_INVALID };
       case "unknown_ballot":

@@ -81,7 +81,8 @@ function registry(): OpenAPIRegistry {
     description:
       "Recorded in the database before the answer. A `browser` ballot refuses API votes (403); " +
       "a `code` ballot needs `voter_code`. With an `Idempotency-Key`, the same vote sent again " +
-      "(say, after a lost answer) within 10 minutes is answered 201 and not counted twice.",
+      "(say, after a lost answer) within 10 minutes is answered 201 and not counted twice; the " +
+      "same key with a different vote is refused (400).",
     request: {
       params: BallotIdParams,
       headers: z.object({

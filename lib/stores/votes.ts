@@ -30,6 +30,8 @@ export interface VoteToRecord {
    * already recorded is answered `recorded` and not counted again.
    */
   requestKey?: string | null;
+  /** What the vote chose, hashed (lib/votes/keys.ts): a key must come back with the same vote. */
+  requestFingerprint?: string | null;
 }
 
 function deltasOf(vote: VoteToRecord): OptionDelta[] {
@@ -59,6 +61,7 @@ function joinedColumns(votes: VoteToRecord[]) {
     voterIds: votes.map((v) => v.voterId ?? "").join(","),
     // Keys hold no comma (lib/votes/keys.ts).
     requestKeys: votes.map((v) => v.requestKey ?? "").join(","),
+    requestFingerprints: votes.map((v) => v.requestFingerprint ?? "").join(","),
     ords: deltas.map((d) => d.ord).join(","),
     labels: deltas.map((d) => d.label).join(JOIN),
     deltas,
@@ -73,7 +76,8 @@ export type RecordOutcome =
   | "unknown_ballot"
   | "write_in_limit"
   | "duplicate"
-  | "code_invalid";
+  | "code_invalid"
+  | "key_reused";
 
 /**
  * Records a batch in ONE statement (one round trip, one implicit transaction)
@@ -150,12 +154,14 @@ async function recordPlainVotes(
   const [row] = await sql<{ outcomes: string }[]>`
     with input as (
       select v.ballot_id, nullif(v.voter_id, '') as voter_id,
-        nullif(v.request_key, '') as request_key, v.ord
+        nullif(v.request_key, '') as request_key,
+        coalesce(v.request_fingerprint, '') as request_fingerprint, v.ord
       from unnest(
         string_to_array(${columns.ballotIds}::text, ','),
         string_to_array(${columns.voterIds}::text, ','),
-        string_to_array(${columns.requestKeys}::text, ',')
-      ) with ordinality as v(ballot_id, voter_id, request_key, ord)
+        string_to_array(${columns.requestKeys}::text, ','),
+        string_to_array(${columns.requestFingerprints}::text, ',')
+      ) with ordinality as v(ballot_id, voter_id, request_key, request_fingerprint, ord)
       where v.ballot_id is not null
     ), ${replayedVotes(sql)}, input_deltas as (
       select d.vote_ord::int as vote_ord, d.label, d.idx
@@ -173,7 +179,8 @@ async function recordPlainVotes(
       order by id
       for no key update
     ), candidates as (
-      select v.ballot_id, v.voter_id, v.request_key, v.ord, w.duplicate_check,
+      select v.ballot_id, v.voter_id, v.request_key, v.request_fingerprint, v.ord,
+        w.duplicate_check,
         v.ord = min(v.ord) over (partition by v.ballot_id, v.voter_id) as first
       from input v join windows w on w.id = v.ballot_id
       where v.ballot_id in (select id from locked) and v.ord not in (select ord from replayed)
@@ -185,7 +192,7 @@ async function recordPlainVotes(
       on conflict do nothing
       returning ballot_id, voter_id
     ), accepted as (
-      select c.ballot_id, c.request_key, c.ord from candidates c
+      select c.ballot_id, c.request_key, c.request_fingerprint, c.ord from candidates c
       where c.duplicate_check = 'none'
         or (c.first and exists (
           select 1 from claimed k where k.ballot_id = c.ballot_id and k.voter_id = c.voter_id
@@ -218,7 +225,8 @@ async function recordPlainVotes(
     )
     select string_agg(case
       when w.id is null then 'unknown_ballot'
-      when v.ord in (select ord from replayed) then 'recorded'
+      when r.same then 'recorded'
+      when not r.same then 'key_reused'
       when not w.started then 'not_started'
       when w.ended then 'ended'
       when not w.plain then 'retry'
@@ -227,23 +235,27 @@ async function recordPlainVotes(
     end, ',' order by v.ord) as outcomes
     from input v
     left join windows w on w.id = v.ballot_id
+    left join replayed r on r.ord = v.ord
     left join accepted a on a.ord = v.ord`;
   return row.outcomes.split(",") as (RecordOutcome | "retry")[];
 }
 
 /**
  * The votes whose key their ballot recorded (committed before this statement
- * began). One index lookup per keyed vote: a join would let the planner scan
- * every key kept.
+ * began), and whether each is the vote recorded under it (`same`). One index
+ * lookup per keyed vote: a join would let the planner scan every key kept.
  */
 function replayedVotes(sql: Sql) {
   return sql`
     replayed as (
-      select v.ord from input v
-      where v.request_key is not null and (
-        select true from vote_keys k
-        where k.ballot_id = v.ballot_id and k.request_key = v.request_key
-      )
+      select ord, same from (
+        select v.ord, (
+          select k.fingerprint = v.request_fingerprint from vote_keys k
+          where k.ballot_id = v.ballot_id and k.request_key = v.request_key
+        ) as same
+        from input v where v.request_key is not null
+      ) looked_up
+      where same is not null
     )`;
 }
 
@@ -257,8 +269,8 @@ function replayedVotes(sql: Sql) {
 function keyedVotes(sql: Sql) {
   return sql`
     keys_recorded as (
-      insert into vote_keys (ballot_id, request_key)
-      select ballot_id, request_key from accepted where request_key is not null
+      insert into vote_keys (ballot_id, request_key, fingerprint)
+      select ballot_id, request_key, request_fingerprint from accepted where request_key is not null
       order by ballot_id, request_key
       on conflict do nothing
       returning ballot_id, request_key
@@ -293,15 +305,20 @@ async function recordAnyVotes(
     with input as (
       select v.ballot_id, nullif(v.voter_id, '') as voter_id, nullif(v.code_hash, '') as code_hash,
         nullif(v.ranking_keys, '') as ranking_keys, nullif(v.ranking_labels, '') as ranking_labels,
-        nullif(v.request_key, '') as request_key, v.ord
+        nullif(v.request_key, '') as request_key,
+        coalesce(v.request_fingerprint, '') as request_fingerprint, v.ord
       from unnest(
         string_to_array(${columns.ballotIds}::text, ','),
         string_to_array(${columns.voterIds}::text, ','),
         string_to_array(${votes.map((v) => v.codeHash ?? "").join(",")}::text, ','),
         string_to_array(${rankings("keys")}::text, ${RECORD}::text),
         string_to_array(${rankings("labels")}::text, ${RECORD}::text),
-        string_to_array(${columns.requestKeys}::text, ',')
-      ) with ordinality as v(ballot_id, voter_id, code_hash, ranking_keys, ranking_labels, request_key, ord)
+        string_to_array(${columns.requestKeys}::text, ','),
+        string_to_array(${columns.requestFingerprints}::text, ',')
+      ) with ordinality as v(
+        ballot_id, voter_id, code_hash, ranking_keys, ranking_labels, request_key,
+        request_fingerprint, ord
+      )
       where v.ballot_id is not null
     ), ${replayedVotes(sql)}, input_deltas as (
       select d.vote_ord::int as vote_ord, d.label, d.label_key, d.write_in::bool as write_in,
@@ -318,7 +335,7 @@ async function recordAnyVotes(
       from ballots where id in (select ballot_id from input)
     ), open_votes as (
       select v.ballot_id, v.ord, v.voter_id, v.code_hash, v.ranking_keys, v.ranking_labels,
-        v.request_key, w.duplicate_check,
+        v.request_key, v.request_fingerprint, w.duplicate_check,
         -- Within one batch, only a voter's (or a code's) first vote may count.
         case w.duplicate_check
           when 'browser' then v.voter_id is not null and row_number() over (
@@ -461,7 +478,8 @@ async function recordAnyVotes(
     )
     select string_agg(case
       when w.id is null then 'unknown_ballot'
-      when v.ord in (select ord from replayed) then 'recorded'
+      when r.same then 'recorded'
+      when not r.same then 'key_reused'
       when not w.started then 'not_started'
       when w.ended then 'ended'
       when a.ord is not null then 'recorded'
@@ -471,6 +489,7 @@ async function recordAnyVotes(
     end, ',' order by v.ord) as outcomes
     from input v
     left join windows w on w.id = v.ballot_id
+    left join replayed r on r.ord = v.ord
     left join open_votes o on o.ord = v.ord
     left join capped c on c.ord = v.ord
     left join accepted a on a.ord = v.ord`;

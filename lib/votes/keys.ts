@@ -5,6 +5,8 @@
  * counted twice: a load balancer may then resend a vote whose answer it lost.
  */
 
+import { sha256Hex } from "../identity/hmac.ts";
+
 export const VOTE_KEY_HEADER = "Idempotency-Key";
 
 export const VOTE_KEY_MESSAGE =
@@ -23,4 +25,21 @@ export function readVoteKey(header: string | undefined | null): string | null | 
     ? header.slice(1, -1)
     : header;
   return KEY.test(value) ? value : undefined;
+}
+
+export const VOTE_KEY_REUSED =
+  "This Idempotency-Key was already used for a different vote: send a new vote with a new key.";
+
+/**
+ * What a vote chose, as a short hash kept beside its key: a vote sent again
+ * under a key must be the vote first sent (options in any order, a ranking in
+ * its order, the same voter code).
+ */
+export function voteFingerprint(
+  optionKeys: string[],
+  rankingKeys: string[] | undefined,
+  codeHash: string | null,
+): string {
+  const parts = [[...optionKeys].sort().join("\n"), (rankingKeys ?? []).join("\n"), codeHash ?? ""];
+  return sha256Hex(parts.join("\u001e")).slice(0, 32);
 }

@@ -7,7 +7,7 @@ import { insertBallot, readTally } from "../../lib/stores/ballots.ts";
 import { openDatabase, type Sql } from "../../lib/stores/database.ts";
 import { forgetOldVoteKeys } from "../../lib/stores/vote_keys.ts";
 import { recordVotes, type VoteToRecord } from "../../lib/stores/votes.ts";
-import { VOTE_KEY_MESSAGE } from "../../lib/votes/keys.ts";
+import { VOTE_KEY_MESSAGE, VOTE_KEY_REUSED } from "../../lib/votes/keys.ts";
 import { assertEquals, assertStringIncludes } from "../_support/assert.ts";
 import { Client, readCounts } from "../_support/client.ts";
 import { createServerDatabase, testDatabaseFactories } from "../_support/databases.ts";
@@ -98,13 +98,37 @@ for (const factory of testDatabaseFactories()) {
         );
         assertEquals(await counts(db.sql, browser.id), { yes: 1 });
 
+        // The same key with another vote is refused, and counts nothing.
+        const first = vote(open.id, "k5", { requestFingerprint: "fp-yes" });
+        assertEquals(await recordVotes(db.sql, [first], MAX_WRITE_INS), ["recorded"]);
+        assertEquals(
+          await recordVotes(db.sql, [{
+            ...first,
+            label: "no",
+            key: "no",
+            requestFingerprint: "fp-no",
+          }], MAX_WRITE_INS),
+          ["key_reused"],
+        );
+        assertEquals(await recordVotes(db.sql, [first], MAX_WRITE_INS), ["recorded"]);
+        assertEquals(await counts(db.sql, open.id), { yes: 6 });
+
         // The full statement (a write-in), and a key is a ballot's own.
         const writeIns = await openBallot(db.sql, "KeyedWriteInBal1", "none", true);
         const written = vote(writeIns.id, "k1", { label: "maybe", key: "maybe", writeIn: true });
         assertEquals(await recordVotes(db.sql, [written], MAX_WRITE_INS), ["recorded"]);
         assertEquals(await recordVotes(db.sql, [written], MAX_WRITE_INS), ["recorded"]);
+        assertEquals(
+          await recordVotes(db.sql, [{
+            ...written,
+            label: "perhaps",
+            key: "perhaps",
+            requestFingerprint: "other",
+          }], MAX_WRITE_INS),
+          ["key_reused"],
+        );
         assertEquals(await counts(db.sql, writeIns.id), { maybe: 1 });
-        assertEquals(await counts(db.sql, open.id), { yes: 5 }, "k1 of another ballot");
+        assertEquals(await counts(db.sql, open.id), { yes: 6 }, "k1 of another ballot");
 
         // Forgotten after its time, a key no longer holds a vote back.
         await db.sql`update vote_keys set recorded_at = now() - interval '11 minutes'
@@ -113,7 +137,7 @@ for (const factory of testDatabaseFactories()) {
         assertEquals(await recordVotes(db.sql, [vote(open.id, "k1")], MAX_WRITE_INS), [
           "recorded",
         ]);
-        assertEquals(await counts(db.sql, open.id), { yes: 6 });
+        assertEquals(await counts(db.sql, open.id), { yes: 7 });
       } finally {
         await db.close();
         await target.drop();
@@ -183,6 +207,17 @@ Deno.test("Idempotency-Key on the vote form and the API: a resent vote is answer
       assertEquals(answer.status, 201, await answer.text());
     }
     assertEquals(await countsOn(server.url, id), { a: 1, b: 1 });
+
+    // The same key with another choice: refused, as the answer says.
+    const other = await voter.post(`/vote/${id}`, { option: "b" }, { headers: key });
+    assertEquals(other.status, 400);
+    assertStringIncludes(await other.text(), VOTE_KEY_REUSED);
+    const otherApi = await fetch(`${server.url}/api/v1/ballots/${id}/votes`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "Idempotency-Key": "api-key-1" },
+      body: JSON.stringify({ option: "a" }),
+    });
+    assertEquals([otherApi.status, (await otherApi.json()).error.message], [400, VOTE_KEY_REUSED]);
 
     const form = await voter.post(`/vote/${id}`, { option: "a" }, {
       headers: { "Idempotency-Key": "has a space" },
