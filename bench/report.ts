@@ -73,7 +73,11 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
       rows.push({
         figure: "Oponn / bare floor, votes/s (same run, same voters)",
         measured: `${floor.ratio?.toFixed(2) ?? "n/a"}x`,
-        compared: `Oponn ${int(votes.votesPerS)} votes/s, p99 ${
+        compared: `${
+          (floor.ratioRounds?.length ?? 0) > 1
+            ? `rounds ${floor.ratioRounds!.map((r) => r.toFixed(2)).join(" / ")}, median shown; `
+            : ""
+        }Oponn ${int(votes.votesPerS)} votes/s, p99 ${
           ms(votes.p99Ms, 2)
         }, ${votes.serverCpuUsPerVote} µs CPU/vote; floor ${int(floor.votesPerS)}, p99 ${
           ms(floor.p99Ms, 2)
