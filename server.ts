@@ -180,9 +180,10 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
       },
     };
   };
-  const workerMetrics = options.sumWorkerMetrics && budget.workers > 1
-    ? new WorkerMetrics(budget.workers, localMetrics)
-    : undefined;
+  const workerMetrics = new WorkerMetrics(
+    options.sumWorkerMetrics ? budget.workers : 1,
+    localMetrics,
+  );
   const deps: AppDeps = {
     config,
     oponn,
@@ -206,9 +207,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
       }
     },
     draining: () => draining,
-    readMetrics: () =>
-      workerMetrics?.collect() ??
-        Promise.resolve({ snapshot: localMetrics(), workers: 1, reporting: 1 }),
+    readMetrics: () => workerMetrics.collect(),
     limits: {
       requests: buckets && new RateLimiter({ store: buckets, limits: options.limits?.requests }),
       // The per-process cap always holds; the per-address one goes with OPONN_RATE_LIMIT.
@@ -283,7 +282,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
       await transport.close();
       await db.close();
       if (buckets instanceof RedisBuckets) buckets.close();
-      workerMetrics?.close();
+      workerMetrics.close();
     },
     startedInMs: Math.round(performance.now() - started),
     budget,

@@ -42,7 +42,7 @@ import { printTable } from "./report.ts";
 import { type HostileFigures, hostilePhase } from "./hostile.ts";
 import { type ModesFigures, modesPhase } from "./modes.ts";
 import { type KindsFigures, kindsPhase } from "./kinds.ts";
-import { BENCH_SECRET, writerStats } from "./rounds.ts";
+import { BENCH_SECRET, usPer, votesPerBatch, writerStats } from "./rounds.ts";
 import { type RunoffFigures, runoffPhase } from "./runoff.ts";
 
 export interface VoteFigures {
@@ -273,11 +273,6 @@ async function createBallot(base: string, measure: string, choices: string[]): P
   } finally {
     conn.close();
   }
-}
-
-/** CPU milliseconds over `count` answers, in µs each. */
-function usPer(cpuMs: number, count: number): number {
-  return round(1000 * cpuMs / Math.max(1, count), 1);
 }
 
 /** The closed-loop vote load, split over `generators` processes. */
@@ -817,9 +812,9 @@ async function run(): Promise<void> {
             ? {
               batches: after.batches - before.batches,
               votes: after.votes - before.votes,
-              votesPerBatch: round(
-                (after.votes - before.votes) / Math.max(1, after.batches - before.batches),
-                1,
+              votesPerBatch: votesPerBatch(
+                after.batches - before.batches,
+                after.votes - before.votes,
               ),
             }
             : undefined;

@@ -283,9 +283,9 @@ export function roundChecks<V extends string>(state: RoundState<V>): RoundChecks
 
 export function roundCosts<V extends string>(state: RoundState<V>): RoundCosts {
   return {
-    serverCpuUsPerVote: round(1000 * state.cpuMs / Math.max(1, state.acknowledged), 1),
+    serverCpuUsPerVote: usPer(state.cpuMs, state.acknowledged),
     votesPerBatch: state.batches
-      ? round(state.batches.votes / Math.max(1, state.batches.batches), 1)
+      ? votesPerBatch(state.batches.batches, state.batches.votes)
       : undefined,
   };
 }
@@ -334,4 +334,14 @@ export async function writerStats(
   } catch {
     return undefined;
   }
+}
+
+/** CPU milliseconds over `count` answers, in µs each. */
+export function usPer(cpuMs: number, count: number): number {
+  return round(1000 * cpuMs / Math.max(1, count), 1);
+}
+
+/** Votes per vote-writer transaction. */
+export function votesPerBatch(batches: number, votes: number): number {
+  return round(votes / Math.max(1, batches), 1);
 }

@@ -27,7 +27,8 @@ const DEFAULT_WAIT_MS = 250;
 const CHANNEL = "oponn-worker-metrics";
 
 export class WorkerMetrics {
-  readonly #channel: BroadcastChannel;
+  /** Only with other workers to ask. */
+  readonly #channel?: BroadcastChannel;
   readonly #collecting = new Map<string, Collecting>();
 
   constructor(
@@ -37,15 +38,18 @@ export class WorkerMetrics {
     private readonly waitMs = DEFAULT_WAIT_MS,
     channelName = CHANNEL,
   ) {
-    this.#channel = new BroadcastChannel(channelName);
-    this.#channel.onmessage = (event: MessageEvent<Message>) => this.#receive(event.data);
+    if (workers <= 1) return;
+    const channel = new BroadcastChannel(channelName);
+    channel.onmessage = (event: MessageEvent<Message>) => this.#receive(channel, event.data);
+    this.#channel = channel;
   }
 
   /** This worker's figures summed with every other worker's that answers in time. */
   async collect(): Promise<ProcessMetrics> {
     const id = crypto.randomUUID();
     const snapshots = [this.local()];
-    if (this.workers > 1) {
+    const channel = this.#channel;
+    if (channel) {
       await new Promise<void>((resolve) => {
         const finish = () => {
           clearTimeout(timer);
@@ -57,7 +61,7 @@ export class WorkerMetrics {
           snapshots,
           done: () => snapshots.length >= this.workers && finish(),
         });
-        this.#channel.postMessage({ ask: id } satisfies Message);
+        channel.postMessage({ ask: id } satisfies Message);
       });
     }
     return {
@@ -68,12 +72,12 @@ export class WorkerMetrics {
   }
 
   close(): void {
-    this.#channel.close();
+    this.#channel?.close();
   }
 
-  #receive(message: Message): void {
+  #receive(channel: BroadcastChannel, message: Message): void {
     if ("ask" in message) {
-      this.#channel.postMessage({ answer: message.ask, snapshot: this.local() } satisfies Message);
+      channel.postMessage({ answer: message.ask, snapshot: this.local() } satisfies Message);
       return;
     }
     const collecting = this.#collecting.get(message.answer);

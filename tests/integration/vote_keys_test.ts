@@ -3,7 +3,7 @@
  * client sends none): a vote sent again with its key is answered as recorded and
  * counted once, on every database and through the HTTP routes.
  */
-import { insertBallot, readTally } from "../../lib/stores/ballots.ts";
+import { readTally } from "../../lib/stores/ballots.ts";
 import { openDatabase, type Sql } from "../../lib/stores/database.ts";
 import { forgetOldVoteKeys } from "../../lib/stores/vote_keys.ts";
 import { recordVotes, type VoteToRecord } from "../../lib/stores/votes.ts";
@@ -12,29 +12,9 @@ import { assertEquals, assertStringIncludes } from "../_support/assert.ts";
 import { Client, readCounts } from "../_support/client.ts";
 import { createServerDatabase, testDatabaseFactories } from "../_support/databases.ts";
 import { startTestServer } from "../_support/server.ts";
+import { insertOpenBallot } from "../_support/ballots.ts";
 
 const MAX_WRITE_INS = 200;
-
-function openBallot(
-  sql: Sql,
-  id: string,
-  duplicateCheck: "none" | "browser",
-  allowWriteIn = false,
-) {
-  return insertBallot(sql, id, {
-    measure: id,
-    options: ["yes", "no"],
-    allowWriteIn,
-    startsAt: new Date(Date.now() - 60_000),
-    endsAt: null,
-    duplicateCheck,
-    listing: "listed",
-    resultsVisibility: "always",
-    ownerVoter: "test-owner",
-    manageKeyHash: "not-a-real-hash",
-    codeHashes: [],
-  });
-}
 
 function vote(ballotId: string, requestKey: string | null, more: Partial<VoteToRecord> = {}) {
   return { ballotId, label: "yes", key: "yes", writeIn: false, requestKey, ...more };
@@ -60,7 +40,7 @@ for (const factory of testDatabaseFactories()) {
       const target = await factory.create();
       const db = await openDatabase({ url: target.url, dataDir: "" });
       try {
-        const open = await openBallot(db.sql, "KeyedKeyedKeyed1", "none");
+        const open = await insertOpenBallot(db.sql, "KeyedKeyedKeyed1");
         assertEquals(await recordVotes(db.sql, [vote(open.id, "k1")], MAX_WRITE_INS), [
           "recorded",
         ]);
@@ -87,7 +67,9 @@ for (const factory of testDatabaseFactories()) {
         assertEquals(turnout.turnout, 5);
 
         // One vote per browser: the resent vote is the voter's own, not a duplicate.
-        const browser = await openBallot(db.sql, "KeyedBrowserBal1", "browser");
+        const browser = await insertOpenBallot(db.sql, "KeyedBrowserBal1", {
+          duplicateCheck: "browser",
+        });
         const own = vote(browser.id, "b1", { voterId: "voter-1" });
         assertEquals(await recordVotes(db.sql, [own], MAX_WRITE_INS), ["recorded"]);
         assertEquals(await recordVotes(db.sql, [own], MAX_WRITE_INS), ["recorded"]);
@@ -114,7 +96,7 @@ for (const factory of testDatabaseFactories()) {
         assertEquals(await counts(db.sql, open.id), { yes: 6 });
 
         // The full statement (a write-in), and a key is a ballot's own.
-        const writeIns = await openBallot(db.sql, "KeyedWriteInBal1", "none", true);
+        const writeIns = await insertOpenBallot(db.sql, "KeyedWriteInBal1", { allowWriteIn: true });
         const written = vote(writeIns.id, "k1", { label: "maybe", key: "maybe", writeIn: true });
         assertEquals(await recordVotes(db.sql, [written], MAX_WRITE_INS), ["recorded"]);
         assertEquals(await recordVotes(db.sql, [written], MAX_WRITE_INS), ["recorded"]);
@@ -154,7 +136,7 @@ Deno.test({
     const target = await createServerDatabase(Deno.env.get("TEST_DATABASE_URL")!);
     const db = await openDatabase({ url: target.url, dataDir: "" });
     try {
-      const ballot = await openBallot(db.sql, "RacedKeyRacedKey", "none");
+      const ballot = await insertOpenBallot(db.sql, "RacedKeyRacedKey");
       let resent: Promise<string[]> | undefined;
       let answered = false;
       await db.sql.begin(async (tx) => {

@@ -12,29 +12,7 @@ import { assertEquals } from "../_support/assert.ts";
 import { Client, readCounts } from "../_support/client.ts";
 import { createServerDatabase, testDatabaseFactories } from "../_support/databases.ts";
 import { startTestServer } from "../_support/server.ts";
-
-/** The original's behaviour: no duplicate check, listed, results always shown. */
-const ORIGINAL = {
-  duplicateCheck: "none",
-  listing: "listed",
-  resultsVisibility: "always",
-  ownerVoter: "test-owner",
-  manageKeyHash: "not-a-real-hash",
-  codeHashes: [] as string[],
-} as const;
-
-/** An open ballot of two options, one vote per browser. */
-function insertBrowserBallot(sql: Sql, id: string) {
-  return insertBallot(sql, id, {
-    measure: id,
-    options: ["yes", "no"],
-    allowWriteIn: false,
-    startsAt: new Date(Date.now() - 60_000),
-    endsAt: null,
-    ...ORIGINAL,
-    duplicateCheck: "browser",
-  });
-}
+import { insertOpenBallot, ORIGINAL } from "../_support/ballots.ts";
 
 for (const factory of testDatabaseFactories()) {
   Deno.test({
@@ -406,7 +384,7 @@ for (const factory of testDatabaseFactories()) {
       try {
         const made = [];
         for (const id of ["DeletedDeletedDe", "KeptKeptKeptKept"]) {
-          made.push(await insertBrowserBallot(db.sql, id));
+          made.push(await insertOpenBallot(db.sql, id, { duplicateCheck: "browser" }));
         }
         const votes = made.flatMap((ballot) =>
           ["v1", "v2", "v3"].map((voterId) => ({
@@ -443,7 +421,9 @@ Deno.test({
     const target = await createServerDatabase(Deno.env.get("TEST_DATABASE_URL")!);
     const db = await openDatabase({ url: target.url, dataDir: "" });
     try {
-      const ballot = await insertBrowserBallot(db.sql, "RacedRacedRacedR");
+      const ballot = await insertOpenBallot(db.sql, "RacedRacedRacedR", {
+        duplicateCheck: "browser",
+      });
       let deletion: Promise<boolean> | undefined;
       await db.sql.begin(async (tx) => {
         const votes = ["v1", "v2"].map((voterId) => ({
