@@ -119,7 +119,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
     subscriptions: () => transport.subscriptions(),
     close: () => Promise.resolve(),
   };
-  const writer = new VoteWriter((votes) => recordVotes(db.sql, votes, MAX_WRITE_INS), {
+  const writer = new VoteWriter((votes) => recordVotes(db.writerSql, votes, MAX_WRITE_INS), {
     // One transaction at a time: votes for a popular option all wait on that
     // option's counter row, so parallel batches only serialise in Postgres while
     // each costs its own round trip and commit. One batch in flight lets the

@@ -154,6 +154,8 @@ export interface BenchReport {
   /** RSS per idle event stream held by a bare Deno.serve (the runtime's floor). */
   sseFloor?: { streams: number; kibPerStream: number };
   votes?: VoteFigures;
+  /** The votes phase with a few voters: each vote is nearly alone in its transaction. */
+  fewVoters?: VoteFigures & { voters: number };
   bareFloor?: BareFloorFigures;
   pgbench?: Partial<Record<ScriptName, PgbenchResult>>;
   scaleout?: { oneProcess?: number; twoProcesses: VoteFigures; ratio?: number };
@@ -184,6 +186,8 @@ const want = (phase: string) => !options.only || options.only.has(phase);
 const phaseMs = options.durationS * 1000;
 /** Rounds of the floor and Oponn taking turns in the votes phase (1 with --smoke). */
 const RATIO_ROUNDS = 3;
+/** Voters of the votes phase's light-load run: the latency of a vote that waits on no other. */
+const FEW_VOTERS = 4;
 const warmupMs = options.warmupS * 1000;
 const benchStarted = performance.now();
 const log = (message: string) =>
@@ -280,11 +284,11 @@ async function driveVotes(
   targets: string[],
   path: string,
   setup: boolean,
+  voters = options.voters,
 ): Promise<{ result: VotersResult; histogram: Histogram }> {
-  const generators = Math.max(1, Math.min(options.generators, options.voters));
+  const generators = Math.max(1, Math.min(options.generators, voters));
   const runs = await Promise.all(Array.from({ length: generators }, (_, index) => {
-    const connections = Math.floor(options.voters / generators) +
-      (index < options.voters % generators ? 1 : 0);
+    const connections = Math.floor(voters / generators) + (index < voters % generators ? 1 : 0);
     const config: VotersConfig = {
       targets,
       path,
@@ -322,10 +326,11 @@ async function voteFigures(
   ballotId: string,
   targets: string[],
   pids: number[],
+  voters = options.voters,
 ): Promise<VoteFigures> {
   const cpuBefore = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
   const postgresBefore = postgresCpuMs();
-  const { result, histogram } = await driveVotes(targets, `/vote/${ballotId}`, true);
+  const { result, histogram } = await driveVotes(targets, `/vote/${ballotId}`, true, voters);
   const cpuUsed = pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore;
   const postgresUsed = postgresCpuSince(postgresBefore);
   const [row] = await sql<{ votes: string }[]>`
@@ -835,6 +840,12 @@ async function run(): Promise<void> {
           ratioRounds: runs.map((run) => run.ratio ?? 0),
         };
       }
+      log(`votes: ${FEW_VOTERS} voters on one option, ${options.durationS} s, one process`);
+      const fewId = await createBallot(a.url, "a few voters", ["yes", "no"]);
+      report.fewVoters = {
+        voters: FEW_VOTERS,
+        ...await voteFigures(sql, fewId, [a.url], [a.child.pid], FEW_VOTERS),
+      };
     }
     if (want("pgbench")) await phase("pgbench", () => pgbench(dbUrl, db));
     if (startingB) {

@@ -23,6 +23,8 @@ export interface SpawnOptions {
   echoStderr?: boolean;
   /** Extra `deno run` flags (e.g. --cpu-prof). */
   flags?: string[];
+  /** Working directory (default: this checkout's root). */
+  cwd?: string | URL;
 }
 
 const KEEP = 64 * 1024;
@@ -41,7 +43,7 @@ export function spawnDeno(script: string, args: string[], options: SpawnOptions 
         script,
         ...args,
       ],
-      cwd: ROOT,
+      cwd: options.cwd ?? ROOT,
       env: { NO_COLOR: "1", ...options.env },
       stdin: options.stdin ? "piped" : "null",
       stdout: "piped",
@@ -49,7 +51,7 @@ export function spawnDeno(script: string, args: string[], options: SpawnOptions 
     })
     : new Deno.Command(deno, {
       args: ["run", "-A", ...flags, script, ...args],
-      cwd: ROOT,
+      cwd: options.cwd ?? ROOT,
       env: { NO_COLOR: "1", ...options.env },
       stdin: options.stdin ? "piped" : "null",
       stdout: "piped",

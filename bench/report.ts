@@ -57,6 +57,18 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
       verdict: verdict(votes.p99Ms <= 50),
     });
   }
+  const few = report.fewVoters;
+  if (few) {
+    rows.push({
+      figure: `vote latency p50 / p99, ${few.voters} voters (light load)`,
+      measured: `${ms(few.p50Ms, 2)} / ${ms(few.p99Ms, 2)}`,
+      compared:
+        `${int(few.votesPerS)} votes/s; CPU per vote: Oponn ${few.serverCpuUsPerVote} µs, ` +
+        `Postgres ${few.postgresCpuUsPerVote} µs`,
+      goal: "",
+      verdict: "",
+    });
+  }
   const floor = report.bareFloor;
   if (floor) {
     const same = floor.sameHeaders ? "answers as Oponn does" : "ANSWERS UNLIKE OPONN";

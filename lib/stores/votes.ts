@@ -170,9 +170,10 @@ async function recordPlainVotes(
         string_to_array(${columns.labels}::text, ${JOIN}::text)
       ) with ordinality as d(vote_ord, label, idx)
     ), windows as (
-      select id, starts_at <= now() as started, coalesce(ends_at <= now(), false) as ended,
-        duplicate_check in ('none', 'browser') and kind <> 'ranked' as plain, duplicate_check
-      from ballots where id in (select ballot_id from input)
+      select b.id, b.starts_at <= now() as started, coalesce(b.ends_at <= now(), false) as ended,
+        b.duplicate_check in ('none', 'browser') and b.kind <> 'ranked' as plain,
+        b.duplicate_check
+      from ${ballotsVotedOn(sql)}
     ), locked as materialized (
       select id from ballots
       where id in (select id from windows where started and not ended and plain)
@@ -238,6 +239,22 @@ async function recordPlainVotes(
     left join replayed r on r.ord = v.ord
     left join accepted a on a.ord = v.ord`;
   return row.outcomes.split(",") as (RecordOutcome | "retry")[];
+}
+
+/**
+ * The rows of the ballots a batch votes on (as `b`), each looked up by its
+ * primary key. A semi-join would do, but under a generic plan (the writer's
+ * connection, lib/stores/database.ts) the planner takes the batch for ten
+ * ballots and scans every row of a table of a few thousand instead.
+ */
+function ballotsVotedOn(sql: Sql) {
+  return sql`
+    (select distinct ballot_id from input) voted_on
+    cross join lateral (
+      select id, starts_at, ends_at, duplicate_check, kind from ballots
+      where id = voted_on.ballot_id
+      limit 1
+    ) b`;
 }
 
 /**
@@ -330,9 +347,9 @@ async function recordAnyVotes(
         string_to_array(${deltas.map((d) => String(d.writeIn)).join(",")}::text, ',')
       ) with ordinality as d(vote_ord, label, label_key, write_in, idx)
     ), windows as (
-      select id, starts_at <= now() as started, coalesce(ends_at <= now(), false) as ended,
-        duplicate_check
-      from ballots where id in (select ballot_id from input)
+      select b.id, b.starts_at <= now() as started, coalesce(b.ends_at <= now(), false) as ended,
+        b.duplicate_check
+      from ${ballotsVotedOn(sql)}
     ), open_votes as (
       select v.ballot_id, v.ord, v.voter_id, v.code_hash, v.ranking_keys, v.ranking_labels,
         v.request_key, v.request_fingerprint, w.duplicate_check,
