@@ -10,6 +10,8 @@ export interface VoteFormProps {
   form: VoteFormValues;
   errors: Partial<Record<VoteField, string>>;
   csrfToken: string;
+  /** Sent back with the vote: this page's vote counts once however often it is submitted. */
+  voteKey: string;
   now: Date;
 }
 
@@ -17,7 +19,7 @@ export interface VoteFormProps {
  * The ballot's form. Its `hx-target`/`hx-swap` are inherited by what is inside, so the
  * live `cast` slot names its own: otherwise the event would replace the whole form.
  */
-export function VoteForm({ ballot, form, errors, csrfToken, now }: VoteFormProps) {
+export function VoteForm({ ballot, form, errors, csrfToken, voteKey, now }: VoteFormProps) {
   const Choices = CHOICES[ballot.kind] ?? SingleChoices;
   return (
     <form
@@ -30,6 +32,8 @@ export function VoteForm({ ballot, form, errors, csrfToken, now }: VoteFormProps
       hx-swap="outerHTML"
     >
       <input type="hidden" name="X-CSRF-Token" value={csrfToken} />
+      {/* autocomplete off: a page brought back by Back gets no old key restored into it. */}
+      <input type="hidden" name="vote_key" value={voteKey} autocomplete="off" />
       <Choices ballot={ballot} form={form} errors={errors} />
       {ballot.duplicateCheck === "code" && (
         <div class="field">

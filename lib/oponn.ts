@@ -35,7 +35,7 @@ import {
   type VoteRefusal,
   WRITE_IN_LIMIT,
 } from "./votes/rules.ts";
-import { VOTE_KEY_REUSED, voteFingerprint } from "./votes/keys.ts";
+import { VOTE_KEY_REUSED, VOTE_PAGE_REUSED, voteFingerprint, type VoteKey } from "./votes/keys.ts";
 import type { VoteWriter } from "./votes/writer.ts";
 import type { Turnout } from "./live/snapshots.ts";
 import { type SettingsField, type SettingsForm, validateSettings } from "./ballots/settings.ts";
@@ -211,7 +211,7 @@ export class Oponn {
     ballot: Ballot,
     form: VoteForm,
     voterId: string,
-    key: string | null = null,
+    key: VoteKey | null = null,
   ): Promise<CastResult> {
     const choice = validateCast(ballot, form, this.now());
     if (isRefusal(choice)) return { ok: false, ...choice };
@@ -234,7 +234,7 @@ export class Oponn {
       ranking: choice.ranking,
       voterId: ballot.duplicateCheck === "browser" ? voterId : null,
       codeHash,
-      requestKey: key,
+      requestKey: key?.value ?? null,
       requestFingerprint: key === null ? null : voteFingerprint(
         choice.options.map((option) => option.key),
         choice.ranking?.keys,
@@ -255,7 +255,12 @@ export class Oponn {
       case "duplicate":
         return { ok: false, kind: "duplicate", field: "option", message: ALREADY_VOTED };
       case "key_reused":
-        return { ok: false, kind: "invalid", field: "option", message: VOTE_KEY_REUSED };
+        return {
+          ok: false,
+          kind: "invalid",
+          field: "option",
+          message: key?.fromPage ? VOTE_PAGE_REUSED : VOTE_KEY_REUSED,
+        };
       case "code_invalid":
         return { ok: false, kind: "forbidden", field: "voter_code", message: CODE_INVALID };
       case "unknown_ballot":

@@ -11,7 +11,15 @@ import { fields, readForm } from "../_form.ts";
 import { readerOf, rememberVote } from "../_reader.ts";
 import { publicUrl } from "../_urls.ts";
 import { errorPage, isHtmx, page, pageOrFragment, redirectAfterPost } from "../_render.tsx";
-import { readVoteKey, VOTE_KEY_HEADER, VOTE_KEY_MESSAGE } from "../../lib/votes/keys.ts";
+import {
+  chooseVoteKey,
+  newVoteKey,
+  PROXY_REQUEST_ID_HEADER,
+  VOTE_KEY_FIELD,
+  VOTE_KEY_FIELD_MESSAGE,
+  VOTE_KEY_HEADER,
+  VOTE_KEY_MESSAGE,
+} from "../../lib/votes/keys.ts";
 import { ballotPreview } from "../../lib/share/preview.ts";
 import notFound from "../_404.tsx";
 
@@ -39,9 +47,17 @@ export const handlers: Handlers = {
     const { oponn, metrics } = c.get("deps");
     const ballot = await oponn.getBallot(c.req.param("id")!);
     if (!ballot) return notFound(c);
-    const key = readVoteKey(c.req.header(VOTE_KEY_HEADER));
-    if (key === undefined) return errorPage(c, 400, "bad_request", VOTE_KEY_MESSAGE);
+    const header = c.req.header(VOTE_KEY_HEADER);
     const body = await readForm(c);
+    const key = chooseVoteKey({
+      header,
+      field: fields(body, VOTE_KEY_FIELD)[0],
+      proxyRequestId: c.req.header(PROXY_REQUEST_ID_HEADER),
+    });
+    if (key === undefined) {
+      const message = header === undefined ? VOTE_KEY_FIELD_MESSAGE : VOTE_KEY_MESSAGE;
+      return errorPage(c, 400, "bad_request", message);
+    }
     const form = oponn.readVoteForm(ballot, (name) => fields(body, name));
     const result = await oponn.castVote(ballot, form, c.get("voterId"), key);
     if (result.ok) {
@@ -53,7 +69,14 @@ export const handlers: Handlers = {
     // The database said this browser already voted: remember it, so the page says so from now on.
     if (result.kind === "duplicate") rememberVote(c, ballot.id, "");
     const errors = { [result.field]: result.message };
-    const props = { ballot, form, errors, csrfToken: c.get("csrfToken"), now: oponn.now() };
+    const props = {
+      ballot,
+      form,
+      errors,
+      csrfToken: c.get("csrfToken"),
+      voteKey: newVoteKey(),
+      now: oponn.now(),
+    };
     return pageOrFragment(
       c,
       ballot.measure,
@@ -78,6 +101,7 @@ function votePage(
       form={form}
       errors={errors}
       csrfToken={c.get("csrfToken")}
+      voteKey={newVoteKey()}
       now={oponn.now()}
       shareUrl={publicUrl(c, `/vote/${ballot.id}`)}
       manageUrl={reader.isOwner
@@ -93,6 +117,8 @@ interface VotePageProps {
   form: VoteFormValues;
   errors: Partial<Record<VoteField, string>>;
   csrfToken: string;
+  /** The form's idempotency key: new on every page served (lib/votes/keys.ts). */
+  voteKey: string;
   now: Date;
   shareUrl: string;
   /** Shown to the owner only. */

@@ -18,12 +18,14 @@ interface Answer {
 
 /**
  * What a client sees, less what differs between two servers: their URL (and
- * its QR code), the clock, and a newly minted cookie and token.
+ * its QR code), the clock, a newly minted cookie and token, and the random
+ * key of a vote form served again.
  */
 async function answerOf(response: Response, url: string): Promise<Answer> {
   let body = (await response.text()).replaceAll(url, "SELF")
     .replace(/<svg class="qr-code".*?<\/svg>/s, "QR")
-    .replace(/&quot;now&quot;:&quot;[^&]*&quot;/g, "NOW");
+    .replace(/&quot;now&quot;:&quot;[^&]*&quot;/g, "NOW")
+    .replace(/name="vote_key" value="[0-9a-f]{32}"/g, 'name="vote_key" value="KEY"');
   // The length follows the body, whose QR code differs with the URL.
   let headers = [...response.headers].filter(([name]) =>
     name !== "date" && name !== "content-length"

@@ -7,8 +7,18 @@ import { readTally } from "../../lib/stores/ballots.ts";
 import { openDatabase, type Sql } from "../../lib/stores/database.ts";
 import { forgetOldVoteKeys } from "../../lib/stores/vote_keys.ts";
 import { recordVotes, type VoteToRecord } from "../../lib/stores/votes.ts";
-import { VOTE_KEY_MESSAGE, VOTE_KEY_REUSED } from "../../lib/votes/keys.ts";
-import { assertEquals, assertStringIncludes } from "../_support/assert.ts";
+import {
+  VOTE_KEY_FIELD_MESSAGE,
+  VOTE_KEY_MESSAGE,
+  VOTE_KEY_REUSED,
+  VOTE_PAGE_REUSED,
+} from "../../lib/votes/keys.ts";
+import {
+  assertEquals,
+  assertMatch,
+  assertNotEquals,
+  assertStringIncludes,
+} from "../_support/assert.ts";
 import { Client, readCounts } from "../_support/client.ts";
 import { createServerDatabase, testDatabaseFactories } from "../_support/databases.ts";
 import { startTestServer } from "../_support/server.ts";
@@ -222,3 +232,75 @@ Deno.test("Idempotency-Key on the vote form and the API: a resent vote is answer
 async function countsOn(url: string, id: string): Promise<Record<string, number>> {
   return readCounts(await (await fetch(`${url}/results/${id}`)).text());
 }
+
+/** The vote form's own key, from a page Oponn served. */
+function pageVoteKey(html: string): string | undefined {
+  return /<input type="hidden" name="vote_key" value="([^"]*)" autocomplete="off"/.exec(html)?.[1];
+}
+
+Deno.test("the vote form carries a key of its own: a page submitted twice without JavaScript counts once, another choice from it is refused with a new form, and the proxy's request id keys the rest", async () => {
+  const server = await startTestServer();
+  try {
+    const voter = new Client(server.url);
+    const id = await voter.createBallot({ measure: "Form keys", options_raw: "a, b" });
+    const first = pageVoteKey(await voter.open(`/vote/${id}`));
+    const second = pageVoteKey(await voter.open(`/vote/${id}`));
+    assertMatch(first ?? "", /^[0-9a-f]{32}$/);
+    assertMatch(second ?? "", /^[0-9a-f]{32}$/);
+    assertNotEquals(first, second, "every page served has a new key");
+
+    // Submitted twice (a double click, or a resend after a lost answer): one vote.
+    for (let i = 0; i < 2; i++) {
+      const answer = await voter.post(`/vote/${id}`, { option: "a", vote_key: first! });
+      await answer.body?.cancel();
+      assertEquals([answer.status, answer.headers.get("location")], [303, `/results/${id}`]);
+    }
+    assertEquals(await countsOn(server.url, id), { a: 1, b: 0 });
+
+    // Another choice from the same page: not counted, said so, and a new form to send it from.
+    const other = await voter.post(`/vote/${id}`, { option: "b", vote_key: first! });
+    assertEquals(other.status, 400);
+    const refusal = await other.text();
+    assertStringIncludes(refusal, VOTE_PAGE_REUSED);
+    const fresh = pageVoteKey(refusal);
+    assertMatch(fresh ?? "", /^[0-9a-f]{32}$/);
+    assertNotEquals(fresh, first);
+    const again = await voter.post(`/vote/${id}`, { option: "b", vote_key: fresh! });
+    await again.body?.cancel();
+    assertEquals(again.status, 303);
+    assertEquals(await countsOn(server.url, id), { a: 1, b: 1 });
+
+    // The script's header wins over the field (each submission of it is a new vote).
+    const scripted = await voter.post(`/vote/${id}`, { option: "b", vote_key: first! }, {
+      headers: { "Idempotency-Key": "script-key-1" },
+      htmx: true,
+    });
+    await scripted.body?.cancel();
+    assertEquals(scripted.status, 204);
+    assertEquals(await countsOn(server.url, id), { a: 1, b: 2 });
+
+    // No key of its own: the proxy's request id (nginx resends with the same one).
+    const proxied = { "X-Oponn-Request-Id": "5e0d1c2b3a4958677685a4b3c2d1e0f9" };
+    for (let i = 0; i < 2; i++) {
+      const answer = await voter.post(`/vote/${id}`, { option: "a" }, { headers: proxied });
+      await answer.body?.cancel();
+      assertEquals(answer.status, 303);
+    }
+    assertEquals(await countsOn(server.url, id), { a: 2, b: 2 });
+    // A request id Oponn cannot use as a key (another proxy's) keys nothing: the vote counts.
+    const odd = await voter.post(`/vote/${id}`, { option: "a" }, {
+      headers: { "X-Oponn-Request-Id": "not a key" },
+    });
+    await odd.body?.cancel();
+    assertEquals(odd.status, 303);
+    assertEquals(await countsOn(server.url, id), { a: 3, b: 2 });
+
+    // A damaged field: refused, nothing counted.
+    const damaged = await voter.post(`/vote/${id}`, { option: "a", vote_key: "<script>" });
+    assertEquals(damaged.status, 400);
+    assertStringIncludes(await damaged.text(), VOTE_KEY_FIELD_MESSAGE);
+    assertEquals(await countsOn(server.url, id), { a: 3, b: 2 });
+  } finally {
+    await server.close();
+  }
+});

@@ -7,7 +7,12 @@ import {
 } from "../../../../../lib/api/errors.ts";
 import { readJson, voteFormOf } from "../../../../../lib/api/requests.ts";
 import { VoteRequest } from "../../../../../lib/api/schemas.ts";
-import { readVoteKey, VOTE_KEY_HEADER, VOTE_KEY_MESSAGE } from "../../../../../lib/votes/keys.ts";
+import {
+  chooseVoteKey,
+  PROXY_REQUEST_ID_HEADER,
+  VOTE_KEY_HEADER,
+  VOTE_KEY_MESSAGE,
+} from "../../../../../lib/votes/keys.ts";
 import type { Handlers, RouteRulesByMethod } from "../../../../_context.ts";
 
 export const rules: RouteRulesByMethod = { POST: { csrf: false, limit: "vote" } };
@@ -21,7 +26,10 @@ export const handlers: Handlers = {
     if (ballot.duplicateCheck === "browser") {
       return apiError(403, "browser_ballot", BROWSER_BALLOT_MESSAGE);
     }
-    const key = readVoteKey(c.req.header(VOTE_KEY_HEADER));
+    const key = chooseVoteKey({
+      header: c.req.header(VOTE_KEY_HEADER),
+      proxyRequestId: c.req.header(PROXY_REQUEST_ID_HEADER),
+    });
     if (key === undefined) return apiError(400, "invalid_idempotency_key", VOTE_KEY_MESSAGE);
     const body = await readJson(c.req.raw, VoteRequest);
     if (!body.ok) return body.response;
