@@ -86,7 +86,9 @@ export type RecordOutcome =
  * - idempotency keys: a vote whose key (`requestKey`) its ballot recorded in
  *   `vote_keys` is answered `recorded` and counted nowhere, even if the ballot
  *   closed since; an accepted vote's key is recorded before any counter moves
- *   (see `keyedVotes`), and a second vote with one key in a batch is not counted;
+ *   (see `keyedVotes`); a second vote with one key (in the batch, or from a
+ *   batch that committed while this one waited) is not counted, and is refused
+ *   `key_reused` if it is not the vote recorded under the key;
  * - one vote per voter: a `browser` ballot's voter id is claimed in
  *   `ballot_voters` (a unique key, so two tabs racing in two processes cannot
  *   both count), a `code` ballot's code is deleted from `voter_codes`; within
@@ -231,13 +233,15 @@ async function recordPlainVotes(
       when not w.started then 'not_started'
       when w.ended then 'ended'
       when not w.plain then 'retry'
+      when kc.ord is not null then 'key_reused'
       when a.ord is not null then 'recorded'
       else 'duplicate'
     end, ',' order by v.ord) as outcomes
     from input v
     left join windows w on w.id = v.ballot_id
     left join replayed r on r.ord = v.ord
-    left join accepted a on a.ord = v.ord`;
+    left join accepted a on a.ord = v.ord
+    left join key_clashes kc on kc.ord = v.ord`;
   return row.outcomes.split(",") as (RecordOutcome | "retry")[];
 }
 
@@ -280,17 +284,21 @@ function replayedVotes(sql: Sql) {
  * The accepted votes' keys, recorded (after the claims, before any counter), and
  * the votes to count: those without a key, and the first vote of each key its
  * ballot had not recorded. A key recorded by a batch still committing when this
- * one began makes this insert wait for it, and then conflict: that vote is
- * answered `recorded` without being counted again.
+ * one began makes this insert wait for it, and then conflict: the update that
+ * follows (it changes nothing) hands back the vote recorded under the key, so
+ * a vote resent while its first copy commits is answered `recorded` without
+ * being counted again, and another vote under that key is refused
+ * (`key_clashes`, as is a second vote with one key in a batch).
  */
 function keyedVotes(sql: Sql) {
   return sql`
     keys_recorded as (
       insert into vote_keys (ballot_id, request_key, fingerprint)
-      select ballot_id, request_key, request_fingerprint from accepted where request_key is not null
-      order by ballot_id, request_key
-      on conflict do nothing
-      returning ballot_id, request_key
+      select distinct on (ballot_id, request_key) ballot_id, request_key, request_fingerprint
+      from accepted where request_key is not null
+      order by ballot_id, request_key, ord
+      on conflict (ballot_id, request_key) do update set fingerprint = vote_keys.fingerprint
+      returning ballot_id, request_key, fingerprint, xmax = 0 as inserted
     ), counted_votes as (
       select a.* from accepted a
       where a.request_key is null or (
@@ -300,9 +308,13 @@ function keyedVotes(sql: Sql) {
         )
         and exists (
           select 1 from keys_recorded k
-          where k.ballot_id = a.ballot_id and k.request_key = a.request_key
+          where k.ballot_id = a.ballot_id and k.request_key = a.request_key and k.inserted
         )
       )
+    ), key_clashes as (
+      select a.ord from accepted a
+      join keys_recorded k on k.ballot_id = a.ballot_id and k.request_key = a.request_key
+      where k.fingerprint <> a.request_fingerprint
     )`;
 }
 
@@ -499,6 +511,7 @@ async function recordAnyVotes(
       when not r.same then 'key_reused'
       when not w.started then 'not_started'
       when w.ended then 'ended'
+      when kc.ord is not null then 'key_reused'
       when a.ord is not null then 'recorded'
       when o.first and c.ord is null then 'write_in_limit'
       when w.duplicate_check = 'code' then 'code_invalid'
@@ -509,6 +522,7 @@ async function recordAnyVotes(
     left join replayed r on r.ord = v.ord
     left join open_votes o on o.ord = v.ord
     left join capped c on c.ord = v.ord
-    left join accepted a on a.ord = v.ord`;
+    left join accepted a on a.ord = v.ord
+    left join key_clashes kc on kc.ord = v.ord`;
   return row.outcomes.split(",") as RecordOutcome[];
 }

@@ -104,6 +104,15 @@ for (const factory of testDatabaseFactories()) {
         );
         assertEquals(await recordVotes(db.sql, [first], MAX_WRITE_INS), ["recorded"]);
         assertEquals(await counts(db.sql, open.id), { yes: 6 });
+        // Two votes under one key in one batch: the first counts, the same again is
+        // answered recorded, another vote is refused.
+        const pair = vote(open.id, "k6", { requestFingerprint: "fp-yes" });
+        const clash = { ...pair, label: "no", key: "no", requestFingerprint: "fp-no" };
+        assertEquals(
+          await recordVotes(db.sql, [pair, pair, clash], MAX_WRITE_INS),
+          ["recorded", "recorded", "key_reused"],
+        );
+        assertEquals(await counts(db.sql, open.id), { yes: 7 });
 
         // The full statement (a write-in), and a key is a ballot's own.
         const writeIns = await insertOpenBallot(db.sql, "KeyedWriteInBal1", { allowWriteIn: true });
@@ -119,8 +128,24 @@ for (const factory of testDatabaseFactories()) {
           }], MAX_WRITE_INS),
           ["key_reused"],
         );
-        assertEquals(await counts(db.sql, writeIns.id), { maybe: 1 });
-        assertEquals(await counts(db.sql, open.id), { yes: 6 }, "k1 of another ballot");
+        const another = { ...written, requestKey: "k2" };
+        assertEquals(
+          await recordVotes(
+            db.sql,
+            [another, {
+              ...another,
+              label: "no",
+              key: "no",
+              writeIn: false,
+              requestFingerprint: "other",
+            }],
+            MAX_WRITE_INS,
+          ),
+          ["recorded", "key_reused"],
+          "the full statement, one key twice in a batch",
+        );
+        assertEquals(await counts(db.sql, writeIns.id), { maybe: 2 });
+        assertEquals(await counts(db.sql, open.id), { yes: 7 }, "k1 of another ballot");
 
         // Forgotten after its time, a key no longer holds a vote back.
         await db.sql`update vote_keys set recorded_at = now() - interval '11 minutes'
@@ -129,7 +154,7 @@ for (const factory of testDatabaseFactories()) {
         assertEquals(await recordVotes(db.sql, [vote(open.id, "k1")], MAX_WRITE_INS), [
           "recorded",
         ]);
-        assertEquals(await counts(db.sql, open.id), { yes: 7 });
+        assertEquals(await counts(db.sql, open.id), { yes: 8 });
       } finally {
         await db.close();
         await target.drop();
@@ -140,7 +165,7 @@ for (const factory of testDatabaseFactories()) {
 
 Deno.test({
   name:
-    "[postgres] a vote resent while its first copy is still committing waits for it, then is answered recorded without a second count",
+    "[postgres] a vote resent while its first copy is still committing waits for it, then is answered recorded without a second count (refused if it is another vote)",
   ignore: !Deno.env.get("TEST_DATABASE_URL"),
   fn: async () => {
     const target = await createServerDatabase(Deno.env.get("TEST_DATABASE_URL")!);
@@ -166,6 +191,25 @@ Deno.test({
       assertEquals(await resent, ["recorded"]);
       assertEquals(await counts(db.sql, ballot.id), { yes: 1 });
       assertEquals(await auditRows(db.sql, ballot.id), 1);
+
+      // Another vote under a key whose first copy is committing: refused once it has.
+      let other: Promise<string[]> | undefined;
+      await db.sql.begin(async (tx) => {
+        const first = vote(ballot.id, "r2", { requestFingerprint: "fp-yes" });
+        assertEquals(await recordVotes(tx as unknown as Sql, [first], MAX_WRITE_INS), [
+          "recorded",
+        ]);
+        other = recordVotes(db.sql, [{
+          ...first,
+          label: "no",
+          key: "no",
+          requestFingerprint: "fp-no",
+        }], MAX_WRITE_INS);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      });
+      assertEquals(await other, ["key_reused"]);
+      assertEquals(await counts(db.sql, ballot.id), { yes: 2 });
+      assertEquals(await auditRows(db.sql, ballot.id), 2);
     } finally {
       await db.close();
       await target.drop();
