@@ -77,6 +77,8 @@ export class Look {
         path: new URL(`${label}.png`, SHOTS).pathname,
         fullPage: true,
         animations: "disabled",
+        // Rendering a full page to PNG can take seconds while the other tests load the cores.
+        timeout: 30_000,
       });
       const problems = blocking(report);
       assert(problems.length === 0, `axe found:\n  ${problems.join("\n  ")}`);
@@ -114,6 +116,8 @@ export class Look {
     await page.screenshot({
       path: README_SHOT.pathname,
       animations: "disabled",
+      // Rendering a full page to PNG can take seconds while the other tests load the cores.
+      timeout: 30_000,
       clip: { x: 0, y: 0, width: 960, height: Math.ceil(share.y + share.height + 24) },
     });
     const { size } = await Deno.stat(README_SHOT);

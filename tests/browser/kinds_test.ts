@@ -202,6 +202,8 @@ Deno.test({
           await page.screenshot({
             path: new URL(`ranked-results-${size.width}x${size.height}.png`, SHOTS).pathname,
             fullPage: true,
+            // Rendering a full page to PNG can take seconds while the other tests load the cores.
+            timeout: 30_000,
           });
         }
         watched.assertClean();

@@ -70,6 +70,8 @@ class Tour {
         path: new URL(`${label}.png`, SHOTS).pathname,
         fullPage: true,
         animations: "disabled",
+        // Rendering a full page to PNG can take seconds while the other tests load the cores.
+        timeout: 30_000,
       });
       const problems = report.violations.flatMap((violation) =>
         violation.nodes.map((node) =>
@@ -206,6 +208,8 @@ Deno.test({
         await page.screenshot({
           path: path.pathname,
           animations: "disabled",
+          // Rendering a full page to PNG can take seconds while the other tests load the cores.
+          timeout: 30_000,
           clip: { x: 0, y: 0, width: 960, height: Math.ceil(share.y + share.height + 24) },
         });
         const { size } = await Deno.stat(path);
