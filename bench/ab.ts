@@ -9,9 +9,12 @@
  *   deno run -A bench/ab.ts --a=/path/to/old --b=/path/to/new [--rounds=10] [--round-s=3] [--voters=64]
  */
 import postgres from "postgres";
+import { newBallotId } from "../lib/ballots/rules.ts";
+import { insertBallot } from "../lib/stores/ballots.ts";
+import type { Sql } from "../lib/stores/database.ts";
 import { cpuMs, postgresCpuMs, postgresCpuSince, runToResult, spawnDeno } from "./proc.ts";
-import { BENCH_SECRET } from "./rounds.ts";
-import { Histogram } from "./stats.ts";
+import { benchOponnEnv, OPONN_LISTENING, usPer } from "./rounds.ts";
+import { Histogram, percentileOf, round } from "./stats.ts";
 import type { VotersConfig, VotersResult } from "./voters.ts";
 
 const args = new Map(
@@ -25,13 +28,12 @@ if (!dirs.A || !dirs.B) {
 const rounds = Number(args.get("rounds") ?? 10);
 const roundMs = Number(args.get("round-s") ?? 3) * 1000;
 const voters = Number(args.get("voters") ?? 64);
-const serverUrl = Deno.env.get("BENCH_DATABASE_URL") ??
-  "postgres://postgres@127.0.0.1:5432/postgres";
-const redisUrl = Deno.env.get("BENCH_REDIS_URL") ?? "redis://127.0.0.1:6379";
+// The same environment as `deno task bench` (bench/options.ts).
+const adminUrl = Deno.env.get("BENCH_ADMIN_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const redisUrl = Deno.env.get("REDIS_URL") || "redis://127.0.0.1:6379";
 
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+const median = (values: number[]) => percentileOf(values, 50);
 
 interface Side {
   name: "A" | "B";
@@ -49,32 +51,30 @@ interface Side {
 async function start(name: "A" | "B", dir: string): Promise<Side> {
   const database = `oponn_ab_${name.toLowerCase()}_${Deno.pid}`;
   await admin.unsafe(`create database ${database}`);
-  const dbUrl = serverUrl.replace(/\/[^/]*$/, `/${database}`);
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${database}`;
   const child = spawnDeno("main.ts", [], {
     cwd: dir,
     manyFiles: true,
-    env: {
-      PORT: "0",
-      HOST: "127.0.0.1",
-      DATABASE_URL: dbUrl,
-      REDIS_URL: redisUrl,
-      OPONN_ENV: "test",
-      OPONN_SECRET: BENCH_SECRET,
-      OPONN_RATE_LIMIT: "off",
-      OPONN_SKIP_CSRF: "",
-    },
+    env: benchOponnEnv(dbUrl.href, redisUrl),
   });
-  const match = await child.waitFor(/oponn listening on (http:\/\/[\d.]+:\d+)/, 120_000);
-  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
-  const ballotId = `ab${name}${Deno.pid}`.padEnd(16, "0").slice(0, 16);
-  await sql`
-    insert into ballots (id, measure, allow_write_in, starts_at, duplicate_check, listing,
-      results_visibility, owner_voter, manage_key_hash)
-    values (${ballotId}, 'a/b', false, now() - interval '1 minute', 'none', 'listed', 'always',
-      'ab', 'not-a-real-hash')`;
-  await sql`
-    insert into ballot_options (ballot_id, label, label_key, position)
-    values (${ballotId}, 'yes', 'yes', 0), (${ballotId}, 'no', 'no', 1)`;
+  const match = await child.waitFor(OPONN_LISTENING, 120_000);
+  const sql = postgres(dbUrl.href, { max: 1, onnotice: () => {} });
+  const ballotId = newBallotId();
+  // Written by this checkout's store code: both sides' schemas must hold its columns.
+  await insertBallot(sql as unknown as Sql, ballotId, {
+    measure: "a/b",
+    options: ["yes", "no"],
+    allowWriteIn: false,
+    startsAt: new Date(Date.now() - 60_000),
+    endsAt: null,
+    duplicateCheck: "none",
+    listing: "listed",
+    resultsVisibility: "always",
+    ownerVoter: null,
+    manageKeyHash: "not-a-real-hash",
+    codeHashes: [],
+  });
   await sql.end();
   return {
     name,
@@ -93,7 +93,7 @@ async function start(name: "A" | "B", dir: string): Promise<Side> {
   };
 }
 
-async function round(side: Side): Promise<void> {
+async function measureRound(side: Side): Promise<void> {
   const config: VotersConfig = {
     targets: [side.url],
     path: `/vote/${side.ballotId}`,
@@ -111,10 +111,10 @@ async function round(side: Side): Promise<void> {
   if (result.errors > 0) {
     throw new Error(`${side.name}: ${result.errors} errors: ${result.errorSamples[0]}`);
   }
-  side.votesPerS.push(Math.round(result.ok / (result.windowMs / 1000)));
-  side.cpuUs.push(Math.round(1000 * used / result.okTotal * 10) / 10);
-  side.postgresUs.push(Math.round(1000 * postgresUsed / result.okTotal * 10) / 10);
-  side.p50Ms.push(Math.round(Histogram.from(result.latency).percentile(50) * 100) / 100);
+  side.votesPerS.push(round(result.ok / (result.windowMs / 1000), 0));
+  side.cpuUs.push(usPer(used, result.okTotal));
+  side.postgresUs.push(usPer(postgresUsed, result.okTotal));
+  side.p50Ms.push(round(Histogram.from(result.latency).percentile(50), 2));
 }
 
 /** votes/s, p50 and CPU per vote (Oponn, Postgres) of one side, one round's or the medians. */
@@ -127,7 +127,7 @@ const sides = [await start("A", dirs.A), await start("B", dirs.B)];
 try {
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? sides : [...sides].reverse();
-    for (const side of order) await round(side);
+    for (const side of order) await measureRound(side);
     const [a, b] = sides;
     console.log(
       `round ${r + 1}: B/A ${(b.votesPerS.at(-1)! / a.votesPerS.at(-1)!).toFixed(2)}; ` +

@@ -42,7 +42,14 @@ import { printTable } from "./report.ts";
 import { type HostileFigures, hostilePhase } from "./hostile.ts";
 import { type ModesFigures, modesPhase } from "./modes.ts";
 import { type KindsFigures, kindsPhase } from "./kinds.ts";
-import { BENCH_SECRET, usPer, votesPerBatch, writerStats } from "./rounds.ts";
+import {
+  BENCH_SECRET,
+  benchOponnEnv,
+  OPONN_LISTENING,
+  usPer,
+  votesPerBatch,
+  writerStats,
+} from "./rounds.ts";
 import { type RunoffFigures, runoffPhase } from "./runoff.ts";
 
 export interface VoteFigures {
@@ -220,20 +227,11 @@ async function startOponn(dbUrl: string): Promise<{ child: Child; url: string }>
     manyFiles: true,
     // e.g. BENCH_OPONN_FLAGS="--cpu-prof --cpu-prof-dir=bench/out" to profile the server.
     flags: Deno.env.get("BENCH_OPONN_FLAGS")?.split(" ").filter(Boolean),
-    env: {
-      PORT: "0",
-      HOST: "127.0.0.1",
-      DATABASE_URL: dbUrl,
-      REDIS_URL: options.redisUrl,
-      OPONN_ENV: "test",
-      OPONN_SECRET: BENCH_SECRET,
-      OPONN_RATE_LIMIT: "off",
-      OPONN_SKIP_CSRF: "",
-    },
+    env: benchOponnEnv(dbUrl, options.redisUrl),
   });
   children.add(child);
   try {
-    const match = await child.waitFor(/oponn listening on (http:\/\/[\d.]+:\d+)/, 60_000);
+    const match = await child.waitFor(OPONN_LISTENING, 60_000);
     return { child, url: match[1] };
   } catch (error) {
     await child.stop();

@@ -22,6 +22,23 @@ import type { VotersConfig, VotersResult } from "./voters.ts";
 /** The OPONN_SECRET startOponn (bench/main.ts) gives Oponn; a mismatch shows as a 403 on create. */
 export const BENCH_SECRET = "oponn-bench-secret-0123456789abcdef";
 
+/** How the bench runs an Oponn process (`deno run -A main.ts`): its environment. */
+export function benchOponnEnv(databaseUrl: string, redisUrl: string): Record<string, string> {
+  return {
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    OPONN_ENV: "test",
+    OPONN_SECRET: BENCH_SECRET,
+    OPONN_RATE_LIMIT: "off",
+    OPONN_SKIP_CSRF: "",
+  };
+}
+
+/** The line an Oponn process prints once it listens, with its base URL. */
+export const OPONN_LISTENING = /oponn listening on (http:\/\/[\d.]+:\d+)/;
+
 /** Rounds of a full run (--smoke: one). */
 const ROUNDS = 5;
 /** Warm-up of every run after a variant's first (the pipeline refills; the JIT is warm). */

@@ -12,8 +12,6 @@ export interface Database {
    * (see `openDatabase`). The same client as `sql` on the embedded database.
    */
   writerSql: Sql;
-  /** Connections the pool may open; the vote writer sizes its concurrency from it. */
-  poolSize: number;
   embedded: boolean;
   close(): Promise<void>;
 }
@@ -56,7 +54,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     sql,
     writerSql,
-    poolSize,
     embedded: embeddedDb !== undefined,
     async close() {
       await closeClients(sql, writerSql, 5);
