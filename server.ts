@@ -35,7 +35,7 @@ import { loadStaticAssets } from "./lib/assets/static.ts";
 import { openDatabase } from "./lib/stores/database.ts";
 import { recordVotes } from "./lib/stores/votes.ts";
 import { TransitionAnnouncer } from "./lib/ballots/transitions.ts";
-import { VoteWriter } from "./lib/votes/writer.ts";
+import { type RecordBatch, VoteWriter } from "./lib/votes/writer.ts";
 import { MAX_WRITE_INS } from "./lib/votes/rules.ts";
 import type { AppDeps } from "./routes/_context.ts";
 import { WorkerMetrics } from "./lib/ops/worker_metrics.ts";
@@ -76,6 +76,12 @@ export interface BuildOptions {
     descriptorLimit?: number;
     bodyTimeoutMs?: number;
   };
+  /**
+   * Records each batch instead of the database's vote statement. Only the
+   * bench sets it (bench/oponn_unwritten.ts: every vote answered at once and
+   * stored nowhere, for what the HTTP path allows without a database).
+   */
+  recordVotes?: RecordBatch;
 }
 
 /** A body sent in part is answered 408 after this (nginx in front allows 10 s between reads). */
@@ -119,7 +125,9 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
     subscriptions: () => transport.subscriptions(),
     close: () => Promise.resolve(),
   };
-  const writer = new VoteWriter((votes) => recordVotes(db.writerSql, votes, MAX_WRITE_INS), {
+  const record: RecordBatch = options.recordVotes ??
+    ((votes) => recordVotes(db.writerSql, votes, MAX_WRITE_INS));
+  const writer = new VoteWriter(record, {
     // One transaction at a time: votes for a popular option all wait on that
     // option's counter row, so parallel batches only serialise in Postgres while
     // each costs its own round trip and commit. One batch in flight lets the

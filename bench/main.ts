@@ -9,7 +9,9 @@
  *   votes    — 64 voters, all on one option, full POST /vote path: votes/s, p50/p99; taking
  *              turns with it, 3 rounds each, the bare floor (bench/bare_floor.ts: same parse,
  *              token check and headers, no database, no Hono) under the same voters, and
- *              Oponn's ratio to it: the median round's figures, every round's ratio
+ *              Oponn's ratio to it: the median round's figures, every round's ratio; and in
+ *              the same rounds Oponn with a writer that stores nothing
+ *              (bench/oponn_unwritten.ts), for what the HTTP path alone allows
  *   pgbench  — the database alone at the same concurrency: naive, insert-only, batched
  *   scaleout — the same vote load split over 2 Oponn processes sharing Postgres and Redis
  *   render   — the results page with 10 votes and with 1,000,000 votes on the ballot
@@ -91,6 +93,21 @@ export interface BareFloorFigures {
   ratioRounds?: number[];
 }
 
+/**
+ * Oponn whose vote writer answers every batch at once and stores nothing
+ * (bench/oponn_unwritten.ts): what its HTTP path allows with a free database.
+ */
+export interface UnwrittenFigures {
+  votesPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  serverCpuUsPerVote: number;
+  /** Its votes/s over the floor's, same run: the median of `ratioRounds`. */
+  ratio: number;
+  ratioRounds: number[];
+}
+
 export interface FanoutFigures {
   viewers: number;
   opened: number;
@@ -164,6 +181,8 @@ export interface BenchReport {
   /** The votes phase with a few voters: each vote is nearly alone in its transaction. */
   fewVoters?: VoteFigures & { voters: number };
   bareFloor?: BareFloorFigures;
+  /** Oponn with a writer that stores nothing, in the same rounds as the floor and Oponn. */
+  unwritten?: UnwrittenFigures;
   pgbench?: Partial<Record<ScriptName, PgbenchResult>>;
   scaleout?: { oneProcess?: number; twoProcesses: VoteFigures; ratio?: number };
   fanout: FanoutFigures[];
@@ -222,8 +241,11 @@ class BenchFailure extends Error {}
 
 const children = new Set<Child>();
 
-async function startOponn(dbUrl: string): Promise<{ child: Child; url: string }> {
-  const child = spawnDeno("main.ts", [], {
+async function startOponn(
+  dbUrl: string,
+  entry = "main.ts",
+): Promise<{ child: Child; url: string }> {
+  const child = spawnDeno(entry, [], {
     manyFiles: true,
     // e.g. BENCH_OPONN_FLAGS="--cpu-prof --cpu-prof-dir=bench/out" to profile the server.
     flags: Deno.env.get("BENCH_OPONN_FLAGS")?.split(" ").filter(Boolean),
@@ -325,6 +347,8 @@ async function voteFigures(
   targets: string[],
   pids: number[],
   voters = options.voters,
+  /** Whether the votes are stored (bench/oponn_unwritten.ts stores none: the counter must not move). */
+  stored = true,
 ): Promise<VoteFigures> {
   const cpuBefore = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
   const postgresBefore = postgresCpuMs();
@@ -333,12 +357,17 @@ async function voteFigures(
   const postgresUsed = postgresCpuSince(postgresBefore);
   const [row] = await sql<{ votes: string }[]>`
     select votes::text from ballot_options where ballot_id = ${ballotId} and label = 'yes'`;
-  const counted = Number(row?.votes) === result.okTotal;
+  const expected = stored ? result.okTotal : 0;
+  const counted = Number(row?.votes ?? 0) === expected;
   if (result.errors > 0) {
     report.failures.push(`vote errors: ${result.errors} (${result.errorSamples.join(" | ")})`);
   }
   if (!counted) {
-    report.failures.push(`counter ${row?.votes} != ${result.okTotal} votes answered 2xx`);
+    report.failures.push(
+      `counter ${row?.votes} != ${expected} (${result.okTotal} votes answered 2xx${
+        stored ? "" : ", none to be stored"
+      })`,
+    );
   }
   return {
     votesPerS: round(result.ok / options.durationS, 0),
@@ -402,6 +431,34 @@ function answerHeaders(head: string): string[] {
     const colon = line.indexOf(":");
     return `${line.slice(0, colon).toLowerCase()}:${line.slice(colon + 1).trim()}`;
   }).filter((line) => !line.startsWith("date:"));
+}
+
+/**
+ * The unwritten Oponn's figures from the median round by its ratio to the
+ * floor; none unless every round measured both.
+ */
+function unwrittenFigures(
+  runs: { floor?: BareFloorFigures; unwritten?: VoteFigures }[],
+): UnwrittenFigures | undefined {
+  const measured = runs.flatMap(({ floor, unwritten }) =>
+    floor && unwritten
+      ? [{ unwritten, ratio: round(unwritten.votesPerS / floor.votesPerS, 2) }]
+      : []
+  );
+  if (measured.length === 0 || measured.length !== runs.length) return undefined;
+  const median = [...measured].sort((x, y) => x.ratio - y.ratio)[
+    Math.floor((measured.length - 1) / 2)
+  ];
+  const { votesPerS, p50Ms, p99Ms, errors, serverCpuUsPerVote } = median.unwritten;
+  return {
+    votesPerS,
+    p50Ms,
+    p99Ms,
+    errors,
+    serverCpuUsPerVote,
+    ratio: median.ratio,
+    ratioRounds: measured.map((run) => run.ratio),
+  };
 }
 
 /** The bare floor, started and checked against Oponn, ready for rounds of votes. */
@@ -791,8 +848,13 @@ async function run(): Promise<void> {
       await phase("bare floor", async () => {
         floor = await startBareFloor(a.url);
       });
+      let unwritten: { child: Child; url: string } | undefined;
+      await phase("oponn unwritten", async () => {
+        unwritten = await startOponn(dbUrl, "bench/oponn_unwritten.ts");
+      });
       const runs: {
         floor?: BareFloorFigures;
+        unwritten?: VoteFigures;
         votes: VoteFigures;
         writer?: BenchReport["writer"];
         ratio?: number;
@@ -808,6 +870,21 @@ async function run(): Promise<void> {
           await phase("bare floor", async () => {
             floorRun = await floor?.measure(`/vote/${ballotId}`);
           });
+          let unwrittenRun: VoteFigures | undefined;
+          await phase("oponn unwritten", async () => {
+            if (!unwritten) return;
+            log(`votes: oponn with votes unwritten, ${options.voters} voters`);
+            unwrittenRun = await voteFigures(
+              sql!,
+              ballotId,
+              [unwritten.url],
+              [
+                unwritten.child.pid,
+              ],
+              options.voters,
+              false,
+            );
+          });
           const before = await writerStats(a.url);
           const votes = await voteFigures(sql, ballotId, [a.url], [a.child.pid]);
           const after = await writerStats(a.url);
@@ -822,10 +899,11 @@ async function run(): Promise<void> {
             }
             : undefined;
           const ratio = floorRun ? round(votes.votesPerS / floorRun.votesPerS, 2) : undefined;
-          runs.push({ floor: floorRun, votes, writer, ratio });
+          runs.push({ floor: floorRun, unwritten: unwrittenRun, votes, writer, ratio });
         }
       } finally {
         await floor?.stop();
+        if (unwritten) await stopChild(unwritten.child);
       }
       const byRatio = [...runs].sort((x, y) => (x.ratio ?? 0) - (y.ratio ?? 0));
       const median = byRatio[Math.floor((byRatio.length - 1) / 2)];
@@ -837,6 +915,7 @@ async function run(): Promise<void> {
           ratio: median.ratio,
           ratioRounds: runs.map((run) => run.ratio ?? 0),
         };
+        report.unwritten = unwrittenFigures(runs);
       }
       log(`votes: ${FEW_VOTERS} voters on one option, ${options.durationS} s, one process`);
       const fewId = await createBallot(a.url, "a few voters", ["yes", "no"]);

@@ -97,6 +97,22 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
         goal: ">= 0.45x",
         verdict: verdict((floor.ratio ?? 0) >= 0.45 && floor.sameHeaders),
       });
+      const unwritten = report.unwritten;
+      if (unwritten) {
+        rows.push({
+          figure: "Oponn with votes unwritten (writer answers at once) / bare floor",
+          measured: `${unwritten.ratio.toFixed(2)}x`,
+          compared: `${
+            unwritten.ratioRounds.length > 1
+              ? `rounds ${unwritten.ratioRounds.map((r) => r.toFixed(2)).join(" / ")}; `
+              : ""
+          }${int(unwritten.votesPerS)} votes/s, p50 ${ms(unwritten.p50Ms, 2)}, p99 ${
+            ms(unwritten.p99Ms, 2)
+          }, ${unwritten.serverCpuUsPerVote} µs CPU/vote: the HTTP path's share of the gap`,
+          goal: "",
+          verdict: "",
+        });
+      }
       // Voters, Oponn and Postgres share this machine's cores: with every core busy,
       // votes/s is cores / (CPU per vote of all three), and the floor's has no database.
       const oponnTotal = votes.serverCpuUsPerVote + votes.postgresCpuUsPerVote +
