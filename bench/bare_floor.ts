@@ -10,12 +10,14 @@
  * order, as Oponn in OPONN_ENV=test: HX-Redirect, two Set-Cookie, the
  * security headers. GET /vote/{id} hands out the cookie and token like the
  * vote page (a minimal page), so the bench's voters set up as they do against
- * Oponn. Prints `listening PORT`.
+ * Oponn. With FLOOR_DATABASE_URL, each vote is answered once its batch has
+ * committed (bench/floor_commit.ts). Prints `listening PORT`.
  *
- *   OPONN_SECRET=... deno run -A bench/bare_floor.ts
+ *   OPONN_SECRET=... [FLOOR_DATABASE_URL=...] deno run -A bench/bare_floor.ts
  */
 import { VoterIdentity } from "../lib/identity/voter.ts";
 import { VotedBallots } from "../lib/identity/voted.ts";
+import { floorWriter } from "./floor_commit.ts";
 
 const secret = Deno.env.get("OPONN_SECRET");
 if (!secret) {
@@ -24,6 +26,8 @@ if (!secret) {
 }
 const identity = new VoterIdentity(secret);
 const voted = new VotedBallots(secret);
+const databaseUrl = Deno.env.get("FLOOR_DATABASE_URL");
+const writer = databaseUrl ? await floorWriter(databaseUrl) : undefined;
 
 const CSRF_FIELD = "X-CSRF-Token";
 const MAX_BODY_BYTES = 64 * 1024;
@@ -138,6 +142,11 @@ async function vote(request: Request, ballotId: string): Promise<Response> {
   if (!identity.validToken(voterId, sent)) return refuse(403);
   const option = form.option ?? "";
   if (option === "" || option.length > 2000) return refuse(400);
+  if (writer) {
+    // Its statement joins ballot ids by commas and options by line feeds.
+    if (ballotId.includes(",") || option.includes("\n")) return refuse(400);
+    await writer.submit({ ballotId, label: option });
+  }
   const redirect = `/results/${ballotId}`;
   const answer: [string, string][] = [["HX-Redirect", redirect]];
   // Like routes/_reader.ts rememberVote: a new signed list unless it already ends with this ballot.

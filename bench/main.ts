@@ -82,6 +82,10 @@ export interface BareFloorFigures {
   serverCpuUsPerVote: number;
   /** The load generators' own CPU time per answered vote. */
   votersCpuUsPerVote: number;
+  /** With commits (bench/floor_commit.ts): PostgreSQL's CPU time per answered vote. */
+  postgresCpuUsPerVote?: number;
+  /** With commits: its counter equals the votes it answered. */
+  counted?: boolean;
   /**
    * The floor answered one identical vote with Oponn's status and headers (Date aside),
    * and both refused the same vote with another token (403).
@@ -94,15 +98,18 @@ export interface BareFloorFigures {
 }
 
 /**
- * Oponn whose vote writer answers every batch at once and stores nothing
- * (bench/oponn_unwritten.ts): what its HTTP path allows with a free database.
+ * A server measured in the votes rounds beside the floor and Oponn, by its
+ * ratio to the floor: Oponn whose writer stores nothing
+ * (bench/oponn_unwritten.ts), and the floor committing every vote
+ * (bench/floor_commit.ts). Figures of the median round by that ratio.
  */
-export interface UnwrittenFigures {
+export interface BesideFigures {
   votesPerS: number;
   p50Ms: number;
   p99Ms: number;
   errors: number;
   serverCpuUsPerVote: number;
+  postgresCpuUsPerVote?: number;
   /** Its votes/s over the floor's, same run: the median of `ratioRounds`. */
   ratio: number;
   ratioRounds: number[];
@@ -182,7 +189,9 @@ export interface BenchReport {
   fewVoters?: VoteFigures & { voters: number };
   bareFloor?: BareFloorFigures;
   /** Oponn with a writer that stores nothing, in the same rounds as the floor and Oponn. */
-  unwritten?: UnwrittenFigures;
+  unwritten?: BesideFigures;
+  /** The floor committing every vote, in the same rounds. */
+  committedFloor?: BesideFigures;
   pgbench?: Partial<Record<ScriptName, PgbenchResult>>;
   scaleout?: { oneProcess?: number; twoProcesses: VoteFigures; ratio?: number };
   fanout: FanoutFigures[];
@@ -434,28 +443,31 @@ function answerHeaders(head: string): string[] {
 }
 
 /**
- * The unwritten Oponn's figures from the median round by its ratio to the
+ * A server beside the floor, from the median of its rounds by its ratio to the
  * floor; none unless every round measured both.
  */
-function unwrittenFigures(
-  runs: { floor?: BareFloorFigures; unwritten?: VoteFigures }[],
-): UnwrittenFigures | undefined {
-  const measured = runs.flatMap(({ floor, unwritten }) =>
-    floor && unwritten
-      ? [{ unwritten, ratio: round(unwritten.votesPerS / floor.votesPerS, 2) }]
-      : []
+function besideFigures(
+  runs: {
+    floor?: BareFloorFigures;
+    beside?: Omit<BesideFigures, "ratio" | "ratioRounds">;
+  }[],
+): BesideFigures | undefined {
+  const measured = runs.flatMap(({ floor, beside }) =>
+    floor && beside ? [{ beside, ratio: round(beside.votesPerS / floor.votesPerS, 2) }] : []
   );
   if (measured.length === 0 || measured.length !== runs.length) return undefined;
   const median = [...measured].sort((x, y) => x.ratio - y.ratio)[
     Math.floor((measured.length - 1) / 2)
   ];
-  const { votesPerS, p50Ms, p99Ms, errors, serverCpuUsPerVote } = median.unwritten;
+  const { votesPerS, p50Ms, p99Ms, errors, serverCpuUsPerVote, postgresCpuUsPerVote } =
+    median.beside;
   return {
     votesPerS,
     p50Ms,
     p99Ms,
     errors,
     serverCpuUsPerVote,
+    postgresCpuUsPerVote,
     ratio: median.ratio,
     ratioRounds: measured.map((run) => run.ratio),
   };
@@ -474,10 +486,14 @@ interface BareFloor {
  * cookie, token and body) to Oponn and to the floor, whose answers must match
  * header for header; then `measure` gives it the same closed-loop load as Oponn.
  */
-async function startBareFloor(base: string): Promise<BareFloor> {
+async function startBareFloor(
+  base: string,
+  /** The floor then commits every vote (bench/floor_commit.ts) to this database. */
+  store?: { url: string; sql: postgres.Sql },
+): Promise<BareFloor> {
   const floor = spawnDeno("bench/bare_floor.ts", [], {
     flags: ["--lock=tests/deno.lock"],
-    env: { OPONN_SECRET: BENCH_SECRET },
+    env: { OPONN_SECRET: BENCH_SECRET, ...store ? { FLOOR_DATABASE_URL: store.url } : {} },
   });
   children.add(floor);
   try {
@@ -521,14 +537,31 @@ async function startBareFloor(base: string): Promise<BareFloor> {
     return {
       sameHeaders,
       async measure(path: string): Promise<BareFloorFigures> {
-        log(`votes: bare floor, ${options.voters} voters, ${options.durationS} s`);
+        const name = store ? "bare floor with commits" : "bare floor";
+        log(`votes: ${name}, ${options.voters} voters, ${options.durationS} s`);
         const cpuBefore = cpuMs(floor.pid);
+        const postgresBefore = postgresCpuMs();
         const { result, histogram } = await driveVotes([`http://127.0.0.1:${port}`], path, true);
         const cpuUsed = cpuMs(floor.pid) - cpuBefore;
+        const postgresUsed = postgresCpuSince(postgresBefore);
         if (result.errors > 0) {
-          report.failures.push(`bare floor errors: ${result.errors} (${result.errorSamples[0]})`);
+          report.failures.push(`${name} errors: ${result.errors} (${result.errorSamples[0]})`);
+        }
+        let counted: boolean | undefined;
+        if (store) {
+          const [row] = await store.sql<{ votes: string }[]>`
+            select votes::text from floor_counts
+            where ballot_id = ${path.slice("/vote/".length)} and label = 'yes'`;
+          counted = Number(row?.votes ?? 0) === result.okTotal;
+          if (!counted) {
+            report.failures.push(
+              `${name}: counter ${row?.votes} != ${result.okTotal} votes answered 2xx`,
+            );
+          }
         }
         return {
+          postgresCpuUsPerVote: store ? usPer(postgresUsed, result.okTotal) : undefined,
+          counted,
           votesPerS: round(result.ok / options.durationS, 0),
           p50Ms: round(histogram.percentile(50), 2),
           p99Ms: round(histogram.percentile(99), 2),
@@ -852,9 +885,14 @@ async function run(): Promise<void> {
       await phase("oponn unwritten", async () => {
         unwritten = await startOponn(dbUrl, "bench/oponn_unwritten.ts");
       });
+      let committing: BareFloor | undefined;
+      await phase("bare floor with commits", async () => {
+        committing = await startBareFloor(a.url, { url: dbUrl, sql: sql! });
+      });
       const runs: {
         floor?: BareFloorFigures;
         unwritten?: VoteFigures;
+        committed?: BareFloorFigures;
         votes: VoteFigures;
         writer?: BenchReport["writer"];
         ratio?: number;
@@ -885,6 +923,10 @@ async function run(): Promise<void> {
               false,
             );
           });
+          let committedRun: BareFloorFigures | undefined;
+          await phase("bare floor with commits", async () => {
+            committedRun = await committing?.measure(`/vote/${ballotId}`);
+          });
           const before = await writerStats(a.url);
           const votes = await voteFigures(sql, ballotId, [a.url], [a.child.pid]);
           const after = await writerStats(a.url);
@@ -899,10 +941,18 @@ async function run(): Promise<void> {
             }
             : undefined;
           const ratio = floorRun ? round(votes.votesPerS / floorRun.votesPerS, 2) : undefined;
-          runs.push({ floor: floorRun, unwritten: unwrittenRun, votes, writer, ratio });
+          runs.push({
+            floor: floorRun,
+            unwritten: unwrittenRun,
+            committed: committedRun,
+            votes,
+            writer,
+            ratio,
+          });
         }
       } finally {
         await floor?.stop();
+        await committing?.stop();
         if (unwritten) await stopChild(unwritten.child);
       }
       const byRatio = [...runs].sort((x, y) => (x.ratio ?? 0) - (y.ratio ?? 0));
@@ -915,7 +965,12 @@ async function run(): Promise<void> {
           ratio: median.ratio,
           ratioRounds: runs.map((run) => run.ratio ?? 0),
         };
-        report.unwritten = unwrittenFigures(runs);
+        report.unwritten = besideFigures(
+          runs.map(({ floor, unwritten }) => ({ floor, beside: unwritten })),
+        );
+        report.committedFloor = besideFigures(
+          runs.map(({ floor, committed }) => ({ floor, beside: committed })),
+        );
       }
       log(`votes: ${FEW_VOTERS} voters on one option, ${options.durationS} s, one process`);
       const fewId = await createBallot(a.url, "a few voters", ["yes", "no"]);

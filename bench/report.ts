@@ -1,5 +1,5 @@
 /** The bench's one table: each figure next to what it is compared with and its goal. */
-import type { BenchReport } from "./main.ts";
+import type { BenchReport, BesideFigures } from "./main.ts";
 import type { BenchOptions } from "./options.ts";
 import { round } from "./stats.ts";
 
@@ -97,22 +97,39 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
         goal: ">= 0.45x",
         verdict: verdict((floor.ratio ?? 0) >= 0.45 && floor.sameHeaders),
       });
-      const unwritten = report.unwritten;
-      if (unwritten) {
+      const beside = (
+        figure: string,
+        figures: BesideFigures | undefined,
+        meaning: string,
+      ) => {
+        if (!figures) return;
+        const postgres = figures.postgresCpuUsPerVote === undefined
+          ? ""
+          : ` + Postgres ${figures.postgresCpuUsPerVote} µs`;
         rows.push({
-          figure: "Oponn with votes unwritten (writer answers at once) / bare floor",
-          measured: `${unwritten.ratio.toFixed(2)}x`,
+          figure,
+          measured: `${figures.ratio.toFixed(2)}x`,
           compared: `${
-            unwritten.ratioRounds.length > 1
-              ? `rounds ${unwritten.ratioRounds.map((r) => r.toFixed(2)).join(" / ")}; `
+            figures.ratioRounds.length > 1
+              ? `rounds ${figures.ratioRounds.map((r) => r.toFixed(2)).join(" / ")}; `
               : ""
-          }${int(unwritten.votesPerS)} votes/s, p50 ${ms(unwritten.p50Ms, 2)}, p99 ${
-            ms(unwritten.p99Ms, 2)
-          }, ${unwritten.serverCpuUsPerVote} µs CPU/vote: the HTTP path's share of the gap`,
+          }${int(figures.votesPerS)} votes/s, p50 ${ms(figures.p50Ms, 2)}, p99 ${
+            ms(figures.p99Ms, 2)
+          }, ${figures.serverCpuUsPerVote} µs CPU/vote${postgres}: ${meaning}`,
           goal: "",
           verdict: "",
         });
-      }
+      };
+      beside(
+        "Oponn with votes unwritten (writer answers at once) / bare floor",
+        report.unwritten,
+        "the HTTP path's share of the gap",
+      );
+      beside(
+        "bare floor committing each batch (Oponn's writer, 1 insert + 1 upsert) / bare floor",
+        report.committedFloor,
+        "what a commit per round trip costs any server here",
+      );
       // Voters, Oponn and Postgres share this machine's cores: with every core busy,
       // votes/s is cores / (CPU per vote of all three), and the floor's has no database.
       const oponnTotal = votes.serverCpuUsPerVote + votes.postgresCpuUsPerVote +
