@@ -287,6 +287,7 @@ export async function buildOponn(config: Config, options: BuildOptions = {}): Pr
       idle = [];
       guarded.close();
       await writer.drained();
+      writer.close();
       await transport.close();
       await db.close();
       if (buckets instanceof RedisBuckets) buckets.close();

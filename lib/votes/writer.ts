@@ -79,10 +79,10 @@ export class VoteWriter {
         this.#inFlight--;
         this.#committing.delete(batch);
         this.#pump();
-        if (this.pending === 0) {
-          this.#disarmSweep();
-          this.#idle.splice(0).forEach((resolve) => resolve());
-        }
+        // The sweep stays armed: it stops itself once it finds nothing pending.
+        // Stopping it here would start and stop an interval for nearly every
+        // batch whenever votes come one at a time.
+        if (this.pending === 0) this.#idle.splice(0).forEach((resolve) => resolve());
       });
     }
   }
@@ -105,6 +105,11 @@ export class VoteWriter {
         if (!pending.expired) pending.reject(error);
       });
     }
+  }
+
+  /** Stops the deadline sweep (after `drained`, when the writer takes no more votes). */
+  close(): void {
+    this.#disarmSweep();
   }
 
   #armSweep(): void {

@@ -79,5 +79,6 @@ Deno.test("VoteWriter fails votes past its deadline, committing or queued, and a
   // once, with the 503); the queued one never reached the database.
   release();
   await writer.drained();
+  writer.close();
   assertEquals(writer.stats.votes, 1);
 });
