@@ -92,7 +92,10 @@ export type RecordOutcome =
  * - one vote per voter: a `browser` ballot's voter id is claimed in
  *   `ballot_voters` (a unique key, so two tabs racing in two processes cannot
  *   both count), a `code` ballot's code is deleted from `voter_codes`; within
- *   a batch only a voter's or a code's first vote may count;
+ *   a batch only a voter's or a code's first vote may count, and only a key's
+ *   first vote may claim; a keyed vote this refuses is looked at again after
+ *   the commit, and answered as a copy if it is one (`settleRefusedCopies`, a
+ *   second round trip only for such batches);
  * - the write-in cap: a write-in whose key the ballot does not hold yet takes
  *   a slot from `ballots.write_in_count`, read and raised under the ballot
  *   row's lock (a locking read returns the latest committed row, so batches
@@ -114,15 +117,57 @@ export async function recordVotes(
   /** Distinct write-ins a ballot may hold. */
   maxWriteIns: number,
 ): Promise<RecordOutcome[]> {
-  if (!votes.every(isPlain)) return await recordAnyVotes(sql, votes, maxWriteIns);
+  if (!votes.every(isPlain)) {
+    return await settleRefusedCopies(sql, votes, await recordAnyVotes(sql, votes, maxWriteIns));
+  }
   const outcomes = await recordPlainVotes(sql, votes);
   // A ballot the server took for an open one without a duplicate check turned out
   // otherwise: those votes (none were recorded) take the full statement.
   const retry = outcomes.flatMap((outcome, index) => outcome === "retry" ? [index] : []);
-  if (retry.length === 0) return outcomes as RecordOutcome[];
-  const again = await recordAnyVotes(sql, retry.map((index) => votes[index]), maxWriteIns);
-  retry.forEach((index, at) => outcomes[index] = again[at]);
-  return outcomes as RecordOutcome[];
+  if (retry.length > 0) {
+    const again = await recordAnyVotes(sql, retry.map((index) => votes[index]), maxWriteIns);
+    retry.forEach((index, at) => outcomes[index] = again[at]);
+  }
+  return await settleRefusedCopies(sql, votes, outcomes as RecordOutcome[]);
+}
+
+/**
+ * A keyed vote that a ballot's one-vote rule refused (`duplicate`,
+ * `code_invalid`) may be a copy of the vote its key recorded: an earlier vote
+ * of the same batch (the statements let only a key's first vote claim a voter
+ * or a code), or a vote whose batch committed while this one waited on its
+ * claim, which the statement's snapshot cannot see. A second look, after the
+ * commit, answers a copy `recorded` and another vote under the key
+ * `key_reused`. One lookup by key per refused keyed vote, only when there is one.
+ */
+async function settleRefusedCopies(
+  sql: Sql,
+  votes: VoteToRecord[],
+  outcomes: RecordOutcome[],
+): Promise<RecordOutcome[]> {
+  const refused = outcomes.flatMap((outcome, index) =>
+    (outcome === "duplicate" || outcome === "code_invalid") && votes[index].requestKey
+      ? [index]
+      : []
+  );
+  if (refused.length === 0) return outcomes;
+  const column = (value: (vote: VoteToRecord) => string) =>
+    refused.map((index) => value(votes[index])).join(",");
+  const rows = await sql<{ ord: number; same: boolean | null }[]>`
+    select v.ord::int as ord, (
+      select k.fingerprint = coalesce(v.fingerprint, '') from vote_keys k
+      where k.ballot_id = v.ballot_id and k.request_key = v.request_key
+    ) as same
+    from unnest(
+      string_to_array(${column((vote) => vote.ballotId)}::text, ','),
+      string_to_array(${column((vote) => vote.requestKey ?? "")}::text, ','),
+      string_to_array(${column((vote) => vote.requestFingerprint ?? "")}::text, ',')
+    ) with ordinality as v(ballot_id, request_key, fingerprint, ord)`;
+  const settled = [...outcomes];
+  for (const { ord, same } of rows) {
+    if (same !== null) settled[refused[ord - 1]] = same ? "recorded" : "key_reused";
+  }
+  return settled;
 }
 
 /**
@@ -184,7 +229,9 @@ async function recordPlainVotes(
     ), candidates as (
       select v.ballot_id, v.voter_id, v.request_key, v.request_fingerprint, v.ord,
         w.duplicate_check,
-        v.ord = min(v.ord) over (partition by v.ballot_id, v.voter_id) as first
+        v.ord = min(v.ord) over (partition by v.ballot_id, v.voter_id)
+          and (v.request_key is null
+            or v.ord = min(v.ord) over (partition by v.ballot_id, v.request_key)) as first
       from input v join windows w on w.id = v.ballot_id
       where v.ballot_id in (select id from locked) and v.ord not in (select ord from replayed)
     ), claimed as (
@@ -366,6 +413,7 @@ async function recordAnyVotes(
       select v.ballot_id, v.ord, v.voter_id, v.code_hash, v.ranking_keys, v.ranking_labels,
         v.request_key, v.request_fingerprint, w.duplicate_check,
         -- Within one batch, only a voter's (or a code's) first vote may count.
+        -- On those, a key's later votes claim nothing either (see settleRefusedCopies).
         case w.duplicate_check
           when 'browser' then v.voter_id is not null and row_number() over (
             partition by v.ballot_id, w.duplicate_check = 'browser', v.voter_id order by v.ord
@@ -374,7 +422,9 @@ async function recordAnyVotes(
             partition by v.ballot_id, w.duplicate_check = 'code', v.code_hash order by v.ord
           ) = 1
           else true
-        end as first
+        end and (w.duplicate_check = 'none' or v.request_key is null or row_number() over (
+          partition by v.ballot_id, v.request_key order by v.ord
+        ) = 1) as first
       from input v join windows w on w.id = v.ballot_id and w.started and not w.ended
       where v.ord not in (select ord from replayed)
     ), open_deltas as (

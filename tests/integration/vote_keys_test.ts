@@ -163,6 +163,119 @@ for (const factory of testDatabaseFactories()) {
   });
 }
 
+for (const factory of testDatabaseFactories()) {
+  Deno.test({
+    name:
+      `[${factory.name}] on one-vote ballots a copy of a keyed vote in its batch is answered recorded, and another vote under the key uses up no code`,
+    ignore: factory.ignore,
+    fn: async () => {
+      const target = await factory.create();
+      const db = await openDatabase({ url: target.url, dataDir: "" });
+      try {
+        const browser = await insertOpenBallot(db.sql, "CopiesBrowserBa1", {
+          duplicateCheck: "browser",
+        });
+        const own = vote(browser.id, "kb1", { voterId: "voter-1", requestFingerprint: "fp-yes" });
+        const ownOther = { ...own, label: "no", key: "no", requestFingerprint: "fp-no" };
+        assertEquals(
+          await recordVotes(db.sql, [own, own, ownOther], MAX_WRITE_INS),
+          ["recorded", "recorded", "key_reused"],
+        );
+        assertEquals(await counts(db.sql, browser.id), { yes: 1 });
+        // Another browser's vote under a key the batch used claims nothing.
+        const first = vote(browser.id, "kb2", { voterId: "voter-2", requestFingerprint: "fp-yes" });
+        const stranger = { ...first, voterId: "voter-3", label: "no", key: "no" };
+        assertEquals(
+          await recordVotes(
+            db.sql,
+            [first, { ...stranger, requestFingerprint: "fp-no" }],
+            MAX_WRITE_INS,
+          ),
+          ["recorded", "key_reused"],
+        );
+        assertEquals(
+          await recordVotes(db.sql, [{ ...stranger, requestKey: "kb3" }], MAX_WRITE_INS),
+          ["recorded"],
+          "the refused browser's one vote is still unused",
+        );
+        assertEquals(await counts(db.sql, browser.id), { yes: 2, no: 1 });
+
+        const secret = await insertOpenBallot(db.sql, "CopiesCodesBall1", {
+          duplicateCheck: "code",
+          codeHashes: ["code-1", "code-2", "code-3"],
+        });
+        const coded = vote(secret.id, "kc1", { codeHash: "code-1", requestFingerprint: "fp-yes" });
+        assertEquals(
+          await recordVotes(db.sql, [coded, coded], MAX_WRITE_INS),
+          ["recorded", "recorded"],
+          "the same vote twice with one code",
+        );
+        const second = vote(secret.id, "kc2", { codeHash: "code-2", requestFingerprint: "fp-yes" });
+        const clash = {
+          ...second,
+          codeHash: "code-3",
+          label: "no",
+          key: "no",
+          requestFingerprint: "fp-no",
+        };
+        assertEquals(
+          await recordVotes(db.sql, [second, clash], MAX_WRITE_INS),
+          ["recorded", "key_reused"],
+          "another vote, with another code, under a key the batch used",
+        );
+        assertEquals(
+          await recordVotes(db.sql, [{ ...clash, requestKey: "kc3" }], MAX_WRITE_INS),
+          ["recorded"],
+          "the refused vote's code is still unused",
+        );
+        assertEquals(await counts(db.sql, secret.id), { yes: 2, no: 1 });
+      } finally {
+        await db.close();
+        await target.drop();
+      }
+    },
+  });
+}
+
+Deno.test({
+  name:
+    "[postgres] on one-vote ballots a vote resent while its first copy commits is answered recorded, not as a second vote of its browser or code",
+  ignore: !Deno.env.get("TEST_DATABASE_URL"),
+  fn: async () => {
+    const target = await createServerDatabase(Deno.env.get("TEST_DATABASE_URL")!);
+    const db = await openDatabase({ url: target.url, dataDir: "" });
+    try {
+      const browser = await insertOpenBallot(db.sql, "RacedBrowserBal1", {
+        duplicateCheck: "browser",
+      });
+      const secret = await insertOpenBallot(db.sql, "RacedCodesBallo1", {
+        duplicateCheck: "code",
+        codeHashes: ["code-1"],
+      });
+      for (
+        const copy of [
+          vote(browser.id, "rb1", { voterId: "voter-1", requestFingerprint: "fp-yes" }),
+          vote(secret.id, "rc1", { codeHash: "code-1", requestFingerprint: "fp-yes" }),
+        ]
+      ) {
+        let resent: Promise<string[]> | undefined;
+        await db.sql.begin(async (tx) => {
+          assertEquals(await recordVotes(tx as unknown as Sql, [copy], MAX_WRITE_INS), [
+            "recorded",
+          ]);
+          resent = recordVotes(db.sql, [copy], MAX_WRITE_INS);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        });
+        assertEquals(await resent, ["recorded"], copy.ballotId);
+        assertEquals(await counts(db.sql, copy.ballotId), { yes: 1 });
+      }
+    } finally {
+      await db.close();
+      await target.drop();
+    }
+  },
+});
+
 Deno.test({
   name:
     "[postgres] a vote resent while its first copy is still committing waits for it, then is answered recorded without a second count (refused if it is another vote)",
