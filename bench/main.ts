@@ -442,6 +442,11 @@ function answerHeaders(head: string): string[] {
   }).filter((line) => !line.startsWith("date:"));
 }
 
+/** The lower median of `items` by `key` (the middle one of an odd count). */
+function lowerMedianBy<T>(items: T[], key: (item: T) => number): T {
+  return [...items].sort((x, y) => key(x) - key(y))[Math.floor((items.length - 1) / 2)];
+}
+
 /**
  * A server beside the floor, from the median of its rounds by its ratio to the
  * floor; none unless every round measured both.
@@ -456,9 +461,7 @@ function besideFigures(
     floor && beside ? [{ beside, ratio: round(beside.votesPerS / floor.votesPerS, 2) }] : []
   );
   if (measured.length === 0 || measured.length !== runs.length) return undefined;
-  const median = [...measured].sort((x, y) => x.ratio - y.ratio)[
-    Math.floor((measured.length - 1) / 2)
-  ];
+  const median = lowerMedianBy(measured, (run) => run.ratio);
   const { votesPerS, p50Ms, p99Ms, errors, serverCpuUsPerVote, postgresCpuUsPerVote } =
     median.beside;
   return {
@@ -476,8 +479,8 @@ function besideFigures(
 /** The bare floor, started and checked against Oponn, ready for rounds of votes. */
 interface BareFloor {
   sameHeaders: boolean;
-  /** One closed-loop round of the votes phase's voters against the floor. */
-  measure(path: string): Promise<BareFloorFigures>;
+  /** One closed-loop round of the votes phase's voters against the floor, on a ballot. */
+  measure(ballotId: string): Promise<BareFloorFigures>;
   stop(): Promise<void>;
 }
 
@@ -536,12 +539,16 @@ async function startBareFloor(
     }
     return {
       sameHeaders,
-      async measure(path: string): Promise<BareFloorFigures> {
+      async measure(ballotId: string): Promise<BareFloorFigures> {
         const name = store ? "bare floor with commits" : "bare floor";
         log(`votes: ${name}, ${options.voters} voters, ${options.durationS} s`);
         const cpuBefore = cpuMs(floor.pid);
         const postgresBefore = postgresCpuMs();
-        const { result, histogram } = await driveVotes([`http://127.0.0.1:${port}`], path, true);
+        const { result, histogram } = await driveVotes(
+          [`http://127.0.0.1:${port}`],
+          `/vote/${ballotId}`,
+          true,
+        );
         const cpuUsed = cpuMs(floor.pid) - cpuBefore;
         const postgresUsed = postgresCpuSince(postgresBefore);
         if (result.errors > 0) {
@@ -551,7 +558,7 @@ async function startBareFloor(
         if (store) {
           const [row] = await store.sql<{ votes: string }[]>`
             select votes::text from floor_counts
-            where ballot_id = ${path.slice("/vote/".length)} and label = 'yes'`;
+            where ballot_id = ${ballotId} and label = 'yes'`;
           counted = Number(row?.votes ?? 0) === result.okTotal;
           if (!counted) {
             report.failures.push(
@@ -906,26 +913,18 @@ async function run(): Promise<void> {
           const ballotId = await createBallot(a.url, "one hot option", ["yes", "no"]);
           let floorRun: BareFloorFigures | undefined;
           await phase("bare floor", async () => {
-            floorRun = await floor?.measure(`/vote/${ballotId}`);
+            floorRun = await floor?.measure(ballotId);
           });
           let unwrittenRun: VoteFigures | undefined;
           await phase("oponn unwritten", async () => {
             if (!unwritten) return;
             log(`votes: oponn with votes unwritten, ${options.voters} voters`);
-            unwrittenRun = await voteFigures(
-              sql!,
-              ballotId,
-              [unwritten.url],
-              [
-                unwritten.child.pid,
-              ],
-              options.voters,
-              false,
-            );
+            const { url, child } = unwritten;
+            unwrittenRun = await voteFigures(sql!, ballotId, [url], [child.pid], undefined, false);
           });
           let committedRun: BareFloorFigures | undefined;
           await phase("bare floor with commits", async () => {
-            committedRun = await committing?.measure(`/vote/${ballotId}`);
+            committedRun = await committing?.measure(ballotId);
           });
           const before = await writerStats(a.url);
           const votes = await voteFigures(sql, ballotId, [a.url], [a.child.pid]);
@@ -955,8 +954,7 @@ async function run(): Promise<void> {
         await committing?.stop();
         if (unwritten) await stopChild(unwritten.child);
       }
-      const byRatio = [...runs].sort((x, y) => (x.ratio ?? 0) - (y.ratio ?? 0));
-      const median = byRatio[Math.floor((byRatio.length - 1) / 2)];
+      const median = lowerMedianBy(runs, (run) => run.ratio ?? 0);
       report.votes = median.votes;
       report.writer = median.writer;
       if (median.floor) {

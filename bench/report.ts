@@ -85,15 +85,11 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
       rows.push({
         figure: "Oponn / bare floor, votes/s (same run, same voters)",
         measured: `${floor.ratio?.toFixed(2) ?? "n/a"}x`,
-        compared: `${
-          (floor.ratioRounds?.length ?? 0) > 1
-            ? `rounds ${floor.ratioRounds!.map((r) => r.toFixed(2)).join(" / ")}, median shown; `
-            : ""
-        }Oponn ${int(votes.votesPerS)} votes/s, p99 ${
-          ms(votes.p99Ms, 2)
-        }, ${votes.serverCpuUsPerVote} µs CPU/vote; floor ${int(floor.votesPerS)}, p99 ${
-          ms(floor.p99Ms, 2)
-        }, ${floor.serverCpuUsPerVote} µs`,
+        compared: `${roundsOf(floor.ratioRounds, ", median shown; ")}Oponn ${
+          int(votes.votesPerS)
+        } votes/s, p99 ${ms(votes.p99Ms, 2)}, ${votes.serverCpuUsPerVote} µs CPU/vote; floor ${
+          int(floor.votesPerS)
+        }, p99 ${ms(floor.p99Ms, 2)}, ${floor.serverCpuUsPerVote} µs`,
         goal: ">= 0.45x",
         verdict: verdict((floor.ratio ?? 0) >= 0.45 && floor.sameHeaders),
       });
@@ -109,11 +105,9 @@ export function tableRows(report: BenchReport, options: BenchOptions): Row[] {
         rows.push({
           figure,
           measured: `${figures.ratio.toFixed(2)}x`,
-          compared: `${
-            figures.ratioRounds.length > 1
-              ? `rounds ${figures.ratioRounds.map((r) => r.toFixed(2)).join(" / ")}; `
-              : ""
-          }${int(figures.votesPerS)} votes/s, p50 ${ms(figures.p50Ms, 2)}, p99 ${
+          compared: `${roundsOf(figures.ratioRounds, "; ")}${int(figures.votesPerS)} votes/s, p50 ${
+            ms(figures.p50Ms, 2)
+          }, p99 ${
             ms(figures.p99Ms, 2)
           }, ${figures.serverCpuUsPerVote} µs CPU/vote${postgres}: ${meaning}`,
           goal: "",
@@ -418,4 +412,10 @@ export function printTable(report: BenchReport, options: BenchOptions): void {
   if (report.failures.length > 0) {
     console.log(`failures:\n${report.failures.map((failure) => `  - ${failure}`).join("\n")}`);
   }
+}
+
+/** "rounds 0.31 / 0.30 / 0.32" and `end`, when there was more than one round. */
+function roundsOf(ratios: number[] | undefined, end: string): string {
+  if (!ratios || ratios.length < 2) return "";
+  return `rounds ${ratios.map((ratio) => ratio.toFixed(2)).join(" / ")}${end}`;
 }

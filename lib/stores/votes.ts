@@ -117,18 +117,29 @@ export async function recordVotes(
   /** Distinct write-ins a ballot may hold. */
   maxWriteIns: number,
 ): Promise<RecordOutcome[]> {
-  if (!votes.every(isPlain)) {
-    return await settleRefusedCopies(sql, votes, await recordAnyVotes(sql, votes, maxWriteIns));
-  }
+  const outcomes = votes.every(isPlain)
+    ? await recordPlainOrRetry(sql, votes, maxWriteIns)
+    : await recordAnyVotes(sql, votes, maxWriteIns);
+  return await settleRefusedCopies(sql, votes, outcomes);
+}
+
+/**
+ * The lean statement; a ballot the server took for an open one without a
+ * duplicate check that turned out otherwise has its votes (none were recorded)
+ * taken again by the full statement.
+ */
+async function recordPlainOrRetry(
+  sql: Sql,
+  votes: VoteToRecord[],
+  maxWriteIns: number,
+): Promise<RecordOutcome[]> {
   const outcomes = await recordPlainVotes(sql, votes);
-  // A ballot the server took for an open one without a duplicate check turned out
-  // otherwise: those votes (none were recorded) take the full statement.
   const retry = outcomes.flatMap((outcome, index) => outcome === "retry" ? [index] : []);
   if (retry.length > 0) {
     const again = await recordAnyVotes(sql, retry.map((index) => votes[index]), maxWriteIns);
     retry.forEach((index, at) => outcomes[index] = again[at]);
   }
-  return await settleRefusedCopies(sql, votes, outcomes as RecordOutcome[]);
+  return outcomes as RecordOutcome[];
 }
 
 /**
@@ -153,20 +164,20 @@ async function settleRefusedCopies(
   if (refused.length === 0) return outcomes;
   const column = (value: (vote: VoteToRecord) => string) =>
     refused.map((index) => value(votes[index])).join(",");
-  const rows = await sql<{ ord: number; same: boolean | null }[]>`
-    select v.ord::int as ord, (
-      select k.fingerprint = coalesce(v.fingerprint, '') from vote_keys k
-      where k.ballot_id = v.ballot_id and k.request_key = v.request_key
-    ) as same
-    from unnest(
-      string_to_array(${column((vote) => vote.ballotId)}::text, ','),
-      string_to_array(${column((vote) => vote.requestKey ?? "")}::text, ','),
-      string_to_array(${column((vote) => vote.requestFingerprint ?? "")}::text, ',')
-    ) with ordinality as v(ballot_id, request_key, fingerprint, ord)`;
+  // The statements' own lookup (`replayed`), now that the batch has committed.
+  const rows = await sql<{ ord: number; same: boolean }[]>`
+    with input as (
+      select v.ballot_id, v.request_key, coalesce(v.request_fingerprint, '') as request_fingerprint,
+        v.ord::int as ord
+      from unnest(
+        string_to_array(${column((vote) => vote.ballotId)}::text, ','),
+        string_to_array(${column((vote) => vote.requestKey ?? "")}::text, ','),
+        string_to_array(${column((vote) => vote.requestFingerprint ?? "")}::text, ',')
+      ) with ordinality as v(ballot_id, request_key, request_fingerprint, ord)
+    ), ${replayedVotes(sql)}
+    select ord, same from replayed`;
   const settled = [...outcomes];
-  for (const { ord, same } of rows) {
-    if (same !== null) settled[refused[ord - 1]] = same ? "recorded" : "key_reused";
-  }
+  for (const { ord, same } of rows) settled[refused[ord - 1]] = same ? "recorded" : "key_reused";
   return settled;
 }
 
